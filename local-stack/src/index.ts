@@ -1,1 +1,20 @@
-export const placeholder = 1;
+// local-stack's public API: stand-ins for Auth0 and Twilio Sync that speak their wire
+// protocols on loopback, for the launcher and for every package's tests.
+export {
+  startAuth0StandIn,
+  type Auth0StandIn,
+  type Auth0StandInOptions,
+  type Auth0Counters,
+} from './auth0/auth0-stand-in';
+export { type RegisteredClient } from './auth0/client-registry';
+export { type Auth0Fault, type Auth0FaultKind, type Auth0FaultTarget } from './auth0/fault-plan';
+export * as auth0Defaults from './auth0/auth0-defaults';
+export {
+  startSyncStandIn,
+  type SyncStandIn,
+  type SyncStandInOptions,
+  type SyncCounters,
+} from './sync/sync-stand-in';
+export { type SyncFault } from './sync/sync-faults';
+export * as syncDefaults from './sync/sync-defaults';
+export { LocalStackError, type LocalStackErrorCode } from './shared/local-stack-error';

@@ -1,0 +1,72 @@
+// The token endpoint's refusals, each with the status and `{error, error_description}` body
+// Auth0 answers with. Sources per case are listed at each factory; where Auth0's docs are
+// silent the shape follows RFC 6749 §5.2.
+import { LocalStackError } from '../shared/local-stack-error';
+
+export interface OAuthErrorBody {
+  error: string;
+  error_description: string;
+}
+
+export class OAuthError extends LocalStackError {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly description: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super('REQUEST_REFUSED', description);
+  }
+
+  body(): OAuthErrorBody {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+export const oauthErrors = {
+  malformedBody: () => new OAuthError(400, 'invalid_request', 'Invalid request body'),
+  missingParameter: (name: string) =>
+    new OAuthError(400, 'invalid_request', `Missing required parameter: ${name}`),
+  unsupportedGrantType: (grantType: string) =>
+    new OAuthError(400, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`),
+  twoAuthMethods: () =>
+    new OAuthError(
+      400,
+      'invalid_request',
+      'Only one client authentication method may be used per request',
+    ),
+  /** Unknown client or wrong secret: Auth0 does not say which. */
+  unauthorized: (basic: boolean) =>
+    new OAuthError(
+      401,
+      'access_denied',
+      'Unauthorized',
+      // RFC 6749 §5.2: a client that authenticated with the Authorization header gets a
+      // WWW-Authenticate challenge for the same scheme.
+      basic ? { 'WWW-Authenticate': 'Basic realm="oauth/token"' } : {},
+    ),
+  noAudience: () =>
+    new OAuthError(
+      403,
+      'access_denied',
+      'No audience parameter was provided, and no default audience has been configured',
+    ),
+  serviceNotFound: (audience: string) =>
+    new OAuthError(403, 'access_denied', `Service not found: ${audience}`),
+  notAuthorizedForAudience: (audience: string) =>
+    new OAuthError(
+      403,
+      'access_denied',
+      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+    ),
+  scopesNotGranted: (scopes: string[]) =>
+    new OAuthError(403, 'access_denied', `Client has not been granted scopes: ${scopes.join(' ')}`),
+  rateLimited: (limit: number, resetEpochSeconds: number) =>
+    new OAuthError(429, 'too_many_requests', 'Global limit has been reached', {
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': '0',
+      'x-ratelimit-reset': String(resetEpochSeconds),
+    }),
+  serverError: () => new OAuthError(500, 'server_error', 'Internal server error'),
+  methodNotAllowed: () => new OAuthError(405, 'invalid_request', 'Method not allowed'),
+};

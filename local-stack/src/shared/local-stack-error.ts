@@ -1,0 +1,21 @@
+// The one error class of local-stack: misuse of a stand-in's options or API, a failure of
+// its own machinery (persistence, listening), or a request refused on the wire (the
+// OAuthError/TwilioError subclasses carry the real service's status and body). Callers switch on the stable `code`.
+export type LocalStackErrorCode =
+  | 'INVALID_OPTION'
+  | 'LISTEN_FAILED'
+  | 'PERSISTENCE_FAILED'
+  | 'KEY_GENERATION_FAILED'
+  /** A stand-in refusing a request the way the real service does (answered on the wire). */
+  | 'REQUEST_REFUSED';
+
+export class LocalStackError extends Error {
+  override readonly name = 'LocalStackError';
+
+  constructor(
+    readonly code: LocalStackErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
