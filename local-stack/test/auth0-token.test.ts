@@ -1,55 +1,63 @@
 // Tokens from the Auth0 stand-in, verified with jose against its published key set.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { auth0Defaults, startAuth0StandIn, type Auth0StandIn } from '../src';
+import { basicAuth, get, postForm, postJson, validRequest } from './auth0-requests';
 
 let standIn: Auth0StandIn;
 
 beforeAll(async () => {
-  standIn = await startAuth0StandIn();
+  standIn = await startAuth0StandIn({
+    clients: [
+      {
+        clientId: auth0Defaults.DEFAULT_CLIENT_ID,
+        clientSecret: auth0Defaults.DEFAULT_CLIENT_SECRET,
+        grants: { [auth0Defaults.DEFAULT_AUDIENCE]: auth0Defaults.DEFAULT_SCOPES },
+      },
+      {
+        clientId: 'other-client',
+        clientSecret: 's3cret:with/odd chars',
+        grants: { 'urn:other': [] },
+      },
+    ],
+  });
 });
 afterAll(() => standIn.close());
 
-async function requestToken(body: Record<string, string>) {
-  const res = await fetch(standIn.tokenUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
+async function verify(token: string, audience = auth0Defaults.DEFAULT_AUDIENCE) {
+  return jwtVerify(token, createRemoteJWKSet(new URL(standIn.jwksUri)), {
+    issuer: standIn.issuer,
+    audience,
+    algorithms: ['RS256'],
   });
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: (await res.json()) as Record<string, unknown>,
-  };
 }
 
-const validRequest = {
-  grant_type: 'client_credentials',
-  client_id: auth0Defaults.DEFAULT_CLIENT_ID,
-  client_secret: auth0Defaults.DEFAULT_CLIENT_SECRET,
-  audience: auth0Defaults.DEFAULT_AUDIENCE,
-};
-
 describe('Auth0 stand-in tokens', () => {
-  it('issues a token shaped like an Auth0 machine-to-machine token', async () => {
-    const { status, headers, body } = await requestToken(validRequest);
+  it('exposes its URLs with Auth0 conventions', () => {
+    expect(standIn.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(standIn.issuer).toBe(standIn.url);
+    expect(standIn.tokenUrl).toBe(`${standIn.url}oauth/token`);
+    expect(standIn.jwksUri).toBe(`${standIn.url}.well-known/jwks.json`);
+  });
+
+  it('issues a token shaped like an Auth0 machine-to-machine token (JSON body)', async () => {
+    const { status, headers, body } = await postJson(standIn.tokenUrl, validRequest);
     expect(status).toBe(200);
     expect(headers.get('cache-control')).toBe('no-store');
+    expect(headers.get('content-type')).toMatch(/^application\/json/);
     expect(body).toEqual({
       access_token: expect.any(String),
       scope: 'read:customers write:interactions',
       expires_in: 86400,
       token_type: 'Bearer',
     });
-    const token = body.access_token as string;
-    const { payload, protectedHeader } = await jwtVerify(
-      token,
-      createRemoteJWKSet(new URL(standIn.jwksUri)),
-      { issuer: standIn.issuer, audience: auth0Defaults.DEFAULT_AUDIENCE, algorithms: ['RS256'] },
-    );
-    expect(standIn.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    expect(protectedHeader).toEqual({ alg: 'RS256', typ: 'JWT', kid: expect.any(String) });
-    expect(decodeProtectedHeader(token).kid).toBe(protectedHeader.kid);
+    const { payload, protectedHeader } = await verify(body.access_token as string);
+    const jwks = await get(standIn.jwksUri);
+    expect(protectedHeader).toEqual({
+      alg: 'RS256',
+      typ: 'JWT',
+      kid: (jwks.body.keys as Array<{ kid: string }>)[0]!.kid,
+    });
     expect(payload).toEqual({
       iss: standIn.issuer,
       sub: `${auth0Defaults.DEFAULT_CLIENT_ID}@clients`,
@@ -60,13 +68,77 @@ describe('Auth0 stand-in tokens', () => {
       gty: 'client-credentials',
       azp: auth0Defaults.DEFAULT_CLIENT_ID,
     });
+    expect(Math.abs((payload.iat ?? 0) - Date.now() / 1000)).toBeLessThan(600);
   });
 
-  it('publishes its discovery document', async () => {
-    const res = await fetch(`${standIn.url}.well-known/openid-configuration`);
-    const doc = (await res.json()) as Record<string, unknown>;
-    expect(doc.issuer).toBe(standIn.issuer);
-    expect(doc.jwks_uri).toBe(standIn.jwksUri);
-    expect(doc.token_endpoint).toBe(standIn.tokenUrl);
+  it('accepts a form body (client_secret_post)', async () => {
+    const { status, body } = await postForm(standIn.tokenUrl, validRequest);
+    expect(status).toBe(200);
+    expect((await verify(body.access_token as string)).payload.azp).toBe(
+      auth0Defaults.DEFAULT_CLIENT_ID,
+    );
+  });
+
+  it('accepts client_secret_basic, with RFC 6749 form-encoding of id and secret', async () => {
+    const { status, body } = await postForm(
+      standIn.tokenUrl,
+      { grant_type: 'client_credentials', audience: 'urn:other' },
+      { Authorization: basicAuth('other-client', 's3cret:with/odd chars') },
+    );
+    expect(status).toBe(200);
+    // No scopes granted: Auth0 leaves `scope` out of both the response and the token.
+    expect(body.scope).toBeUndefined();
+    const { payload } = await verify(body.access_token as string, 'urn:other');
+    expect(payload.sub).toBe('other-client@clients');
+    expect(payload.scope).toBeUndefined();
+  });
+
+  it('narrows the scopes to those requested', async () => {
+    const { status, body } = await postJson(standIn.tokenUrl, {
+      ...validRequest,
+      scope: 'read:customers',
+    });
+    expect(status).toBe(200);
+    expect(body.scope).toBe('read:customers');
+    expect((await verify(body.access_token as string)).payload.scope).toBe('read:customers');
+  });
+
+  it('uses the token lifetime set at run time', async () => {
+    standIn.setTokenLifetime(120);
+    try {
+      const { body } = await postJson(standIn.tokenUrl, validRequest);
+      expect(body.expires_in).toBe(120);
+      const { payload } = await verify(body.access_token as string);
+      expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(120);
+    } finally {
+      standIn.setTokenLifetime(86400);
+    }
+    expect(() => standIn.setTokenLifetime(0)).toThrow(/tokenLifetimeSeconds/);
+  });
+
+  it('publishes its discovery document and key set', async () => {
+    const { status, body } = await get(`${standIn.url}.well-known/openid-configuration`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      issuer: standIn.issuer,
+      jwks_uri: standIn.jwksUri,
+      token_endpoint: standIn.tokenUrl,
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    });
+    const jwks = await get(standIn.jwksUri);
+    expect(jwks.body.keys).toEqual([
+      {
+        kty: 'RSA',
+        use: 'sig',
+        alg: 'RS256',
+        kid: expect.any(String),
+        n: expect.any(String),
+        e: 'AQAB',
+      },
+    ]);
+  });
+
+  it('answers unknown paths with 404', async () => {
+    expect((await get(`${standIn.url}nope`)).status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 // The token endpoint's refusals, each with the status and `{error, error_description}` body
-// Auth0 answers with. Sources per case are listed at each factory; where Auth0's docs are
-// silent the shape follows RFC 6749 §5.2.
+// Auth0 answers with. Where a body was recorded from a live tenant the source is named at the
+// factory; where Auth0's docs are silent the status and error follow RFC 6749 §5.2.
 import { LocalStackError } from '../shared/local-stack-error';
 
 export interface OAuthErrorBody {
@@ -24,6 +24,7 @@ export class OAuthError extends LocalStackError {
 }
 
 export const oauthErrors = {
+  // RFC 6749 §5.2 invalid_request: missing parameter, malformed body, two auth methods.
   malformedBody: () => new OAuthError(400, 'invalid_request', 'Invalid request body'),
   missingParameter: (name: string) =>
     new OAuthError(400, 'invalid_request', `Missing required parameter: ${name}`),
@@ -35,7 +36,10 @@ export const oauthErrors = {
       'invalid_request',
       'Only one client authentication method may be used per request',
     ),
-  /** Unknown client or wrong secret: Auth0 does not say which. */
+  /**
+   * Unknown client, wrong or missing secret: Auth0 does not say which (auth0/node-auth0
+   * issue #682: `{"error":"access_denied","error_description":"Unauthorized"}`, 401).
+   */
   unauthorized: (basic: boolean) =>
     new OAuthError(
       401,
@@ -51,16 +55,20 @@ export const oauthErrors = {
       'access_denied',
       'No audience parameter was provided, and no default audience has been configured',
     ),
+  // facts.md and auth0 issues (e.g. aws-samples/ask-around-me #2): "Service not found: <aud>".
   serviceNotFound: (audience: string) =>
     new OAuthError(403, 'access_denied', `Service not found: ${audience}`),
+  // auth0/auth0-python issue #173 records this 403 body word for word.
   notAuthorizedForAudience: (audience: string) =>
     new OAuthError(
       403,
       'access_denied',
-      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+      `Client is not authorized to access "${audience}". You might probably want to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
     ),
   scopesNotGranted: (scopes: string[]) =>
     new OAuthError(403, 'access_denied', `Client has not been granted scopes: ${scopes.join(' ')}`),
+  // Auth0's rate-limit answer: 429 too_many_requests with the x-ratelimit-* headers
+  // (reset in UNIX seconds), see facts.md.
   rateLimited: (limit: number, resetEpochSeconds: number) =>
     new OAuthError(429, 'too_many_requests', 'Global limit has been reached', {
       'x-ratelimit-limit': String(limit),

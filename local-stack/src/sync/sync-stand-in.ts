@@ -246,7 +246,9 @@ export async function startSyncStandIn(o: SyncStandInOptions = {}): Promise<Sync
       const fault = faults.take();
       if (fault?.kind === 'unavailable') throw twilioErrors.unavailable();
       if (fault?.kind === 'slow') await delay(fault.delayMs ?? DEFAULT_SLOW_MS);
-      if (!authorised(req)) throw twilioErrors.authenticate();
+      if (!authorised(req)) {
+        throw twilioErrors.authenticate(req.headers.authorization !== undefined);
+      }
       const match = DOCUMENTS_PATH.exec(url.pathname);
       const serviceSid = match?.[1];
       if (!match || !serviceSid || !SERVICE_SID.test(serviceSid)) {

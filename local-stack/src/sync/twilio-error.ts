@@ -25,11 +25,20 @@ export class TwilioError extends LocalStackError {
 }
 
 export const twilioErrors = {
-  authenticate: () =>
-    new TwilioError(401, 20003, 'Authenticate', 'Your AccountSid or AuthToken was incorrect.'),
-  // The REST API answers a missing resource (unknown document, unknown path) with its
-  // generic 20404 naming the path; 54100 'Document not found' is what the Sync client SDKs
-  // (JavaScript/mobile, over the websocket) report. See the closing note of issue 3.
+  // Body as Twilio's own client libraries' fixtures record it (code, detail, message).
+  authenticate: (credentialsGiven: boolean) =>
+    new TwilioError(
+      401,
+      20003,
+      credentialsGiven ? 'Authenticate' : 'Authentication Error - No credentials provided',
+      'Your AccountSid or AuthToken was incorrect.',
+    ),
+  // 20404, not 54100. The REST API (what the twilio SDK calls) answers a missing Sync
+  // resource with its generic not-found, naming the path: twilio-ruby issue #722 shows
+  // "[HTTP 404] 20404 ... The requested resource /Services//Maps//Items was not found" from
+  // Sync's REST API, and code written against live Sync checks `err.code === 20404` after
+  // a documents(name).update() on a missing document. 54100 'Document not found' is what the
+  // Sync client SDK (twilio-sync, over its websocket) reports, not the REST API.
   notFound: (path: string) =>
     new TwilioError(404, 20404, `The requested resource ${path} was not found`),
   revisionMismatch: () =>
