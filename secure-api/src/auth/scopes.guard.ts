@@ -1,0 +1,31 @@
+// Runs after JwtAuthGuard: checks that the verified token grants every scope the route
+// declares with @RequireScopes (from `scope`, space-separated, or `permissions`).
+import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { insufficientScope, missingToken } from './auth-errors.js';
+import type { AuthRequest } from './jwt.strategy.js';
+import { REQUIRED_SCOPES } from './require-scopes.decorator.js';
+import { grantedScopes } from './verified-claims.js';
+
+@Injectable()
+export class ScopesGuard implements CanActivate {
+  private readonly logger = new Logger('ScopesGuard');
+
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (!required || required.length === 0) return true;
+    const { user } = context.switchToHttp().getRequest<AuthRequest>();
+    if (!user) throw missingToken('scoped route reached without a verified token');
+    const granted = grantedScopes(user);
+    const missing = required.filter((scope) => !granted.has(scope));
+    if (missing.length === 0) return true;
+    const error = insufficientScope(required);
+    this.logger.debug({ msg: 'request rejected', code: error.code, reason: error.reason });
+    throw error;
+  }
+}

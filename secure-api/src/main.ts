@@ -1,0 +1,56 @@
+// Entry point: `node secure-api/dist/main.js`. Reads secure-api/.env if present (the
+// environment wins), validates the configuration (exits 1 with one line naming the bad
+// variable), starts listening, logs {"msg":"listening","url":…}, and stops cleanly on
+// SIGTERM/SIGINT.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createApp, urlOf } from './app.factory.js';
+import { validateEnv } from './config/env.validation.js';
+import { SecureApiError } from './errors/secure-api.error.js';
+
+const ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function fail(message: string): never {
+  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), msg: message })}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  // process.loadEnvFile never overrides variables already set: the environment wins.
+  if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
+  let config;
+  try {
+    config = validateEnv(process.env);
+  } catch (error) {
+    fail(
+      `invalid configuration: ${error instanceof SecureApiError ? error.message : 'unreadable environment'}`,
+    );
+  }
+
+  const app = await createApp(config, { warmUp: true });
+  const logger = app.getHttpAdapter().getInstance().log;
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS).unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+  logger.info({ url: urlOf(app) }, 'listening');
+}
+
+main().catch((error: unknown) => {
+  fail(`start-up failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+});
