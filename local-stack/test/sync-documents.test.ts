@@ -96,4 +96,143 @@ describe('Sync stand-in with the twilio SDK', () => {
       code: 20404,
     });
   });
+
+  it('fetching an unknown sid is 404 / 20404 naming the path', async () => {
+    const missing = `ET${'f'.repeat(32)}`;
+    try {
+      await service().documents(missing).fetch();
+      throw new Error('expected a 404');
+    } catch (err) {
+      expect(err).toMatchObject({
+        status: 404,
+        code: 20404,
+        message: `The requested resource /Services/${SERVICE}/Documents/${missing} was not found`,
+        moreInfo: 'https://www.twilio.com/docs/errors/20404',
+      });
+    }
+  });
+
+  it('updating a missing document is 404 / 20404', async () => {
+    expect(await failure(service().documents('never-created').update({ data: {} }))).toEqual({
+      status: 404,
+      code: 20404,
+    });
+  });
+
+  it('refuses a duplicate unique name with 409 / 54301', async () => {
+    await service().documents.create({ uniqueName: 'only-once', data: {} });
+    expect(
+      await failure(service().documents.create({ uniqueName: 'only-once', data: {} })),
+    ).toEqual({ status: 409, code: 54301 });
+  });
+
+  it('keeps services apart', async () => {
+    const other = client.sync.v1.services(`IS${'a'.repeat(32)}`);
+    await service().documents.create({ uniqueName: 'shared-name', data: { in: 'first' } });
+    await other.documents.create({ uniqueName: 'shared-name', data: { in: 'second' } });
+    expect((await other.documents('shared-name').fetch()).data).toEqual({ in: 'second' });
+    expect(standIn.documents(`IS${'a'.repeat(32)}`)).toEqual([
+      { unique_name: 'shared-name', data: { in: 'second' }, revision: expect.any(String) },
+    ]);
+  });
+
+  it('lists documents page by page, as the SDK iterates them', async () => {
+    const listed = client.sync.v1.services(`IS${'b'.repeat(32)}`);
+    for (let i = 0; i < 5; i++)
+      await listed.documents.create({ uniqueName: `item-${i}`, data: { i } });
+    const all = await listed.documents.list({ pageSize: 2 });
+    expect(all.map((d) => d.uniqueName)).toEqual([
+      'item-0',
+      'item-1',
+      'item-2',
+      'item-3',
+      'item-4',
+    ]);
+    const firstPage = await listed.documents.page({ pageSize: 2 });
+    expect(firstPage.instances).toHaveLength(2);
+    expect(firstPage.nextPageUrl).toContain('Page=1');
+    const limited = await listed.documents.list({ limit: 3 });
+    expect(limited).toHaveLength(3);
+  });
+
+  it('refuses wrong credentials with 401 / 20003', async () => {
+    const intruder = twilio(standIn.accountSid, 'ffffffffffffffffffffffffffffffff');
+    intruder.sync.baseUrl = standIn.url;
+    expect(
+      await failure(intruder.sync.v1.services(SERVICE).documents('created-doc').fetch()),
+    ).toEqual({
+      status: 401,
+      code: 20003,
+    });
+    const res = await fetch(`${standIn.url}/v1/Services/${SERVICE}/Documents`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({
+      code: 20003,
+      message: 'Authentication Error - No credentials provided',
+      detail: 'Your AccountSid or AuthToken was incorrect.',
+      more_info: 'https://www.twilio.com/docs/errors/20003',
+      status: 401,
+    });
+  });
+
+  it('refuses data over 16 KiB with 413 / 54006, and accepts 16 KiB exactly', async () => {
+    const padding = (total: number) => 'x'.repeat(total - '{"p":""}'.length);
+    const exact = await service().documents.create({
+      uniqueName: 'fits',
+      data: { p: padding(16384) },
+    });
+    expect(exact.sid).toMatch(/^ET/);
+    expect(
+      await failure(
+        service().documents.create({ uniqueName: 'too-big', data: { p: padding(16385) } }),
+      ),
+    ).toEqual({ status: 413, code: 54006 });
+    expect(
+      await failure(
+        service()
+          .documents('fits')
+          .update({ data: { p: padding(16385) } }),
+      ),
+    ).toEqual({ status: 413, code: 54006 });
+  });
+
+  it('refuses an out-of-range Ttl with 400', async () => {
+    expect(
+      await failure(
+        service().documents.create({ uniqueName: 'bad-ttl', data: {}, ttl: 31_536_001 }),
+      ),
+    ).toMatchObject({ status: 400 });
+  });
+
+  it('answers an unknown service sid format with 404', async () => {
+    expect(await failure(client.sync.v1.services('not-a-service').documents('x').fetch())).toEqual({
+      status: 404,
+      code: 20404,
+    });
+  });
+
+  it('deletes expired documents: gone once date_expires has passed', async () => {
+    const doc = await service().documents.create({ uniqueName: 'short-lived', data: {}, ttl: 1 });
+    expect(doc.dateExpires.getTime() - doc.dateCreated.getTime()).toBe(1000);
+    let outcome: { status: number; code: number } | undefined;
+    for (let i = 0; i < 60 && !outcome; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      outcome = await service()
+        .documents('short-lived')
+        .fetch()
+        .then(
+          () => undefined,
+          (err: { status: number; code: number }) => ({ status: err.status, code: err.code }),
+        );
+    }
+    expect(outcome).toEqual({ status: 404, code: 20404 });
+    expect(Date.now()).toBeGreaterThanOrEqual(doc.dateExpires.getTime());
+    expect((await service().documents.list()).map((d) => d.uniqueName)).not.toContain(
+      'short-lived',
+    );
+    // The unique name is free again.
+    await expect(
+      service().documents.create({ uniqueName: 'short-lived', data: {} }),
+    ).resolves.toBeDefined();
+  });
 });
