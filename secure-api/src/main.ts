@@ -4,7 +4,6 @@
 // SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createApp, urlOf } from './app.factory.js';
 import { validateEnv } from './config/env.validation.js';
 import { SecureApiError } from './errors/secure-api.error.js';
 
@@ -28,6 +27,8 @@ async function main(): Promise<void> {
     );
   }
 
+  // Loaded only once the configuration is valid, so a bad one fails in a fraction of a second.
+  const { createApp, urlOf } = await import('./app.factory.js');
   const app = await createApp(config, { warmUp: true });
   const logger = app.getHttpAdapter().getInstance().log;
   let stopping = false;

@@ -26,7 +26,7 @@ function expectInvalidToken(response: {
   statusCode: number;
   headers: Record<string, unknown>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies under test
-    json: () => any;
+  json: () => any;
 }): void {
   expect(response.statusCode).toBe(401);
   expect(response.json()).toEqual({

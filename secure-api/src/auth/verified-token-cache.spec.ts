@@ -1,0 +1,125 @@
+import { describe, expect, it } from '@jest/globals';
+import type { VerifiedClaims } from './verified-claims.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
+
+const T0 = 1_700_000_000_000;
+
+function claims(expSeconds: number): VerifiedClaims {
+  return { iss: 'https://t/', sub: 'c@clients', aud: 'api', exp: expSeconds };
+}
+
+function fakeClock(start = T0): { now: () => number; advance: (ms: number) => void } {
+  let current = start;
+  return { now: () => current, advance: (ms) => (current += ms) };
+}
+
+describe('VerifiedTokenCache', () => {
+  it('returns claims only for the byte-for-byte same token', () => {
+    const cache = new VerifiedTokenCache({
+      maxEntries: 10,
+      maxTotalTokenChars: 10_000,
+      clock: fakeClock().now,
+    });
+    cache.set('aaa.bbb.ccc', claims(T0 / 1000 + 3600), T0 + 600_000);
+    expect(cache.get('aaa.bbb.ccc')?.sub).toBe('c@clients');
+    for (const near of [
+      'aaa.bbb.ccC',
+      'aaa.bbb.cc',
+      'aaa.bbb.ccc ',
+      ' aaa.bbb.ccc',
+      'aaa.bbb.ccc=',
+      'AAA.bbb.ccc',
+    ]) {
+      expect(cache.get(near)).toBeUndefined();
+    }
+  });
+
+  it("expires an entry at the token's exp", () => {
+    const clock = fakeClock();
+    const cache = new VerifiedTokenCache({
+      maxEntries: 10,
+      maxTotalTokenChars: 10_000,
+      clock: clock.now,
+    });
+    cache.set('t', claims(T0 / 1000 + 60), T0 + 600_000);
+    clock.advance(59_999);
+    expect(cache.get('t')).toBeDefined();
+    clock.advance(1);
+    expect(cache.get('t')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('expires an entry when the key set it was verified under reaches its cache age', () => {
+    const clock = fakeClock();
+    const cache = new VerifiedTokenCache({
+      maxEntries: 10,
+      maxTotalTokenChars: 10_000,
+      clock: clock.now,
+    });
+    cache.set('t', claims(T0 / 1000 + 86_400), T0 + 600_000);
+    clock.advance(599_999);
+    expect(cache.get('t')).toBeDefined();
+    clock.advance(1);
+    expect(cache.get('t')).toBeUndefined();
+  });
+
+  it('does not store a token already past its exp or key-set age', () => {
+    const cache = new VerifiedTokenCache({
+      maxEntries: 10,
+      maxTotalTokenChars: 10_000,
+      clock: fakeClock().now,
+    });
+    cache.set('expired', claims(T0 / 1000 - 1), T0 + 600_000);
+    cache.set('stale-keys', claims(T0 / 1000 + 3600), T0 - 1);
+    expect(cache.size).toBe(0);
+  });
+
+  it('stays bounded by entry count, evicting the least recently used', () => {
+    const cache = new VerifiedTokenCache({
+      maxEntries: 100,
+      maxTotalTokenChars: 1_000_000,
+      clock: fakeClock().now,
+    });
+    for (let i = 0; i < 1000; i += 1)
+      cache.set(`token-${i}`, claims(T0 / 1000 + 3600), T0 + 600_000);
+    expect(cache.size).toBe(100);
+    expect(cache.get('token-0')).toBeUndefined();
+    expect(cache.get('token-999')).toBeDefined();
+  });
+
+  it('stays bounded by the total size of the cached tokens', () => {
+    const cache = new VerifiedTokenCache({
+      maxEntries: 1000,
+      maxTotalTokenChars: 10_000,
+      clock: fakeClock().now,
+    });
+    for (let i = 0; i < 100; i += 1)
+      cache.set(`${i}-${'x'.repeat(1000)}`, claims(T0 / 1000 + 3600), T0 + 600_000);
+    expect(cache.size).toBeLessThanOrEqual(10);
+  });
+
+  it('hands out frozen claims that a handler cannot alter for the next request', () => {
+    const cache = new VerifiedTokenCache({
+      maxEntries: 10,
+      maxTotalTokenChars: 10_000,
+      clock: fakeClock().now,
+    });
+    cache.set('t', { ...claims(T0 / 1000 + 3600), scope: 'read:customers' }, T0 + 600_000);
+    const first = cache.get('t') as VerifiedClaims;
+    expect(() => {
+      first.scope = 'admin';
+    }).toThrow(TypeError);
+    expect(cache.get('t')?.scope).toBe('read:customers');
+  });
+
+  it('clear() drops everything (used when the key set changes)', () => {
+    const cache = new VerifiedTokenCache({
+      maxEntries: 10,
+      maxTotalTokenChars: 10_000,
+      clock: fakeClock().now,
+    });
+    cache.set('t', claims(T0 / 1000 + 3600), T0 + 600_000);
+    cache.clear();
+    expect(cache.get('t')).toBeUndefined();
+  });
+});

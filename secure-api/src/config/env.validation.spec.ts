@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_DATABASE_PATH, validateEnv } from './env.validation.js';
+
+const BASE = {
+  AUTH0_ISSUER_URL: 'https://tenant.us.auth0.com',
+  AUTH0_AUDIENCE: 'https://secure-api.local',
+};
+
+describe('validateEnv', () => {
+  it('applies the defaults and normalises the issuer to one trailing slash', () => {
+    const config = validateEnv(BASE);
+    expect(config).toEqual({
+      port: 7000,
+      host: '0.0.0.0',
+      issuer: 'https://tenant.us.auth0.com/',
+      audience: 'https://secure-api.local',
+      jwksUri: 'https://tenant.us.auth0.com/.well-known/jwks.json',
+      databasePath: DEFAULT_DATABASE_PATH,
+      logLevel: 'info',
+      corsOrigins: [],
+      enableApiDocs: false,
+    });
+    expect(DEFAULT_DATABASE_PATH).toMatch(/secure-api\/data\/secure-api\.db$/);
+    expect(
+      validateEnv({ ...BASE, AUTH0_ISSUER_URL: 'https://tenant.us.auth0.com///' }).issuer,
+    ).toBe('https://tenant.us.auth0.com/');
+  });
+
+  it('accepts plain http only on loopback hosts', () => {
+    expect(validateEnv({ ...BASE, AUTH0_ISSUER_URL: 'http://127.0.0.1:4000/' }).issuer).toBe(
+      'http://127.0.0.1:4000/',
+    );
+    expect(validateEnv({ ...BASE, AUTH0_ISSUER_URL: 'http://localhost:4000' }).issuer).toBe(
+      'http://localhost:4000/',
+    );
+    expect(() => validateEnv({ ...BASE, AUTH0_ISSUER_URL: 'http://tenant.us.auth0.com/' })).toThrow(
+      /^AUTH0_ISSUER_URL /,
+    );
+    expect(() => validateEnv({ ...BASE, AUTH0_ISSUER_URL: 'http://127.0.0.1.evil.com/' })).toThrow(
+      /^AUTH0_ISSUER_URL /,
+    );
+  });
+
+  it('reads the optional variables', () => {
+    const config = validateEnv({
+      ...BASE,
+      PORT: '0',
+      AUTH0_JWKS_URI: 'https://keys.example.com/jwks.json',
+      DATABASE_PATH: ':memory:',
+      LOG_LEVEL: 'DEBUG',
+      CORS_ORIGINS: 'https://a.example.com, http://localhost:3000',
+      ENABLE_API_DOCS: 'true',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      jwksUri: 'https://keys.example.com/jwks.json',
+      databasePath: ':memory:',
+      logLevel: 'debug',
+      corsOrigins: ['https://a.example.com', 'http://localhost:3000'],
+      enableApiDocs: true,
+    });
+  });
+
+  it('names the variable and never echoes its value', () => {
+    const secretish = 'https://user:hunter2@tenant.us.auth0.com/';
+    try {
+      validateEnv({ ...BASE, AUTH0_ISSUER_URL: secretish });
+      throw new Error('expected a failure');
+    } catch (error) {
+      expect((error as Error).message).toMatch(/^AUTH0_ISSUER_URL /);
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+    expect(() => validateEnv({ AUTH0_ISSUER_URL: BASE.AUTH0_ISSUER_URL })).toThrow(
+      /^AUTH0_AUDIENCE is required/,
+    );
+    expect(() => validateEnv({ ...BASE, PORT: '-1' })).toThrow(/^PORT /);
+    expect(() => validateEnv({ ...BASE, PORT: '80.5' })).toThrow(/^PORT /);
+  });
+});

@@ -1,0 +1,327 @@
+// The routes: health, the business API and its bad inputs, and the HTTP hardening
+// (security headers, body limit, CORS, API docs off by default).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { JwksServer } from './support/jwks-server.js';
+import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import { CLIENT_ID, mint } from './support/tokens.js';
+
+let jwks: JwksServer;
+let key: TestSigningKey;
+let api: TestApp;
+let reader: string;
+let writer: string;
+let both: string;
+
+beforeAll(async () => {
+  key = await createSigningKey('key-1');
+  jwks = await new JwksServer().start();
+  jwks.keys = [key.jwk];
+  api = await startTestApp(testConfig(jwks.issuer, jwks.uri));
+  [reader, writer, both] = await Promise.all([
+    mint({ issuer: jwks.issuer, key, claims: { scope: 'read:customers' } }),
+    mint({ issuer: jwks.issuer, key, claims: { scope: 'write:interactions' } }),
+    mint({ issuer: jwks.issuer, key }),
+  ]);
+});
+
+afterAll(async () => {
+  await api.close();
+  await jwks.stop();
+});
+
+describe('health', () => {
+  it('GET /health is public and answers {status:"ok"}', async () => {
+    const response = await api.request({ url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /health/ready is public and 200 when keys are reachable and the database is open', async () => {
+    const response = await api.request({ url: '/health/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      status: 'ok',
+      checks: { signingKeys: 'ok', database: 'ok' },
+    });
+  });
+});
+
+describe('GET /customers?phone=', () => {
+  it('returns the seeded customer for an E.164 number', async () => {
+    const response = await api.request({ url: '/customers?phone=%2B15005550001', token: reader });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      id: 'cus_001',
+      name: 'Ada Lovelace',
+      phone: '+15005550001',
+      email: expect.stringContaining('@'),
+      tier: 'gold',
+    });
+  });
+
+  it('has all four seeded customers', async () => {
+    const phones = {
+      '+15005550002': 'cus_002',
+      '+447700900003': 'cus_003',
+      '+15005550004': 'cus_004',
+    };
+    for (const [phone, id] of Object.entries(phones)) {
+      const response = await api.request({
+        url: `/customers?phone=${encodeURIComponent(phone)}`,
+        token: reader,
+      });
+      expect(response.json().id).toBe(id);
+    }
+  });
+
+  it('accepts an unencoded + (form decoding turns it into a space)', async () => {
+    const response = await api.request({ url: '/customers?phone=+15005550002', token: reader });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().id).toBe('cus_002');
+  });
+
+  it('404 customer_not_found for an unknown number', async () => {
+    const response = await api.request({ url: '/customers?phone=%2B15005559999', token: reader });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      statusCode: 404,
+      error: 'customer_not_found',
+      message: expect.any(String),
+    });
+  });
+
+  it('400 naming phone when it is missing or not E.164', async () => {
+    for (const query of [
+      '',
+      '?phone=',
+      '?phone=5005550001',
+      '?phone=%2B0123',
+      '?phone=abc',
+      '?phone=%2B1234567890123456',
+    ]) {
+      const response = await api.request({ url: `/customers${query}`, token: reader });
+      expect(response.statusCode).toBe(400);
+      const body = response.json();
+      expect(body.error).toBe('validation_failed');
+      expect(Object.keys(body.fields)).toEqual(['phone']);
+    }
+  });
+
+  it('403 without read:customers; 401 without a token', async () => {
+    expect(
+      (await api.request({ url: '/customers?phone=%2B15005550001', token: writer })).statusCode,
+    ).toBe(403);
+    expect((await api.request({ url: '/customers?phone=%2B15005550001' })).statusCode).toBe(401);
+  });
+
+  it('accepts the scope from a permissions array', async () => {
+    const token = await mint({
+      issuer: jwks.issuer,
+      key,
+      omit: ['scope'],
+      claims: { permissions: ['read:customers'] },
+    });
+    expect((await api.request({ url: '/customers?phone=%2B15005550001', token })).statusCode).toBe(
+      200,
+    );
+  });
+});
+
+describe('interactions', () => {
+  it('POST records an interaction (201) and GET lists it, newest first', async () => {
+    const created = await api.request({
+      method: 'POST',
+      url: '/customers/cus_003/interactions',
+      token: writer,
+      payload: {
+        channel: 'voice',
+        summary: 'Asked about the invoice',
+        occurredAt: '2025-01-02T03:04:05Z',
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const interaction = created.json();
+    expect(interaction).toEqual({
+      id: expect.stringMatching(/^int_[0-9a-f]{32}$/),
+      customerId: 'cus_003',
+      channel: 'voice',
+      summary: 'Asked about the invoice',
+      occurredAt: '2025-01-02T03:04:05.000Z',
+      recordedBy: CLIENT_ID,
+      createdAt: expect.any(String),
+    });
+    const later = await api.request({
+      method: 'POST',
+      url: '/customers/cus_003/interactions',
+      token: both,
+      payload: { channel: 'sms', summary: 'Follow-up' },
+    });
+    expect(later.statusCode).toBe(201);
+    const list = await api.request({ url: '/customers/cus_003/interactions', token: reader });
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items.map((i: { summary: string }) => i.summary)).toEqual([
+      'Follow-up',
+      'Asked about the invoice',
+    ]);
+  });
+
+  it('POST 400 names each bad field', async () => {
+    const response = await api.request({
+      method: 'POST',
+      url: '/customers/cus_001/interactions',
+      token: writer,
+      payload: { channel: 'fax', summary: '', occurredAt: 'yesterday' },
+    });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body.error).toBe('validation_failed');
+    expect(Object.keys(body.fields).sort()).toEqual(['channel', 'occurredAt', 'summary']);
+    const tooLong = await api.request({
+      method: 'POST',
+      url: '/customers/cus_001/interactions',
+      token: writer,
+      payload: { channel: 'chat', summary: 'x'.repeat(501) },
+    });
+    expect(tooLong.statusCode).toBe(400);
+    expect(Object.keys(tooLong.json().fields)).toEqual(['summary']);
+  });
+
+  it('POST 400 for a body that is not a JSON object or not JSON at all', async () => {
+    for (const payload of ['[1,2]', '"text"', '{"channel":', 'null']) {
+      const response = await api.request({
+        method: 'POST',
+        url: '/customers/cus_001/interactions',
+        token: writer,
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toBe('validation_failed');
+    }
+  });
+
+  it('POST/GET 404 for an unknown customer', async () => {
+    const post = await api.request({
+      method: 'POST',
+      url: '/customers/cus_999/interactions',
+      token: writer,
+      payload: { channel: 'voice', summary: 'x' },
+    });
+    expect(post.statusCode).toBe(404);
+    expect(post.json().error).toBe('customer_not_found');
+    const get = await api.request({ url: "/customers/'%20OR%201=1/interactions", token: reader });
+    expect(get.statusCode).toBe(404);
+  });
+
+  it('POST needs write:interactions (403 with read only)', async () => {
+    const response = await api.request({
+      method: 'POST',
+      url: '/customers/cus_001/interactions',
+      token: reader,
+      payload: { channel: 'voice', summary: 'x' },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.headers['www-authenticate']).toContain('scope="write:interactions"');
+  });
+
+  it('413 payload_too_large for a body over the limit', async () => {
+    const response = await api.request({
+      method: 'POST',
+      url: '/customers/cus_001/interactions',
+      token: writer,
+      payload: { channel: 'voice', summary: 'x'.repeat(64 * 1024) },
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toEqual({
+      statusCode: 413,
+      error: 'payload_too_large',
+      message: expect.any(String),
+    });
+  });
+});
+
+describe('HTTP hardening', () => {
+  it('unknown routes are 404 not_found with the standard error body', async () => {
+    const response = await api.request({ url: '/nope', token: both });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      statusCode: 404,
+      error: 'not_found',
+      message: expect.any(String),
+    });
+  });
+
+  it('security headers from helmet are set', async () => {
+    const response = await api.request({ url: '/health' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['strict-transport-security']).toBeDefined();
+    expect(response.headers['content-security-policy']).toBeDefined();
+  });
+
+  it('CORS is off unless CORS_ORIGINS is set', async () => {
+    const response = await api.request({
+      method: 'OPTIONS',
+      url: '/secure',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
+    expect(response.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('CORS allows only the configured origins when CORS_ORIGINS is set', async () => {
+    const withCors = await startTestApp(
+      testConfig(jwks.issuer, jwks.uri, { corsOrigins: ['https://app.example.com'] }),
+    );
+    try {
+      const allowed = await withCors.request({
+        method: 'OPTIONS',
+        url: '/secure',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+      });
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const denied = await withCors.request({
+        method: 'OPTIONS',
+        url: '/secure',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+      });
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await withCors.close();
+    }
+  });
+
+  it('API docs are not served unless ENABLE_API_DOCS=true', async () => {
+    expect((await api.request({ url: '/docs', token: both })).statusCode).toBe(404);
+    expect((await api.request({ url: '/docs/openapi.json', token: both })).statusCode).toBe(404);
+  });
+
+  it('F46: logs (at debug level), errors and responses never contain an access token', async () => {
+    const expired = await mint({ issuer: jwks.issuer, key, claims: { exp: 1000, iat: 900 } });
+    const wrongAud = await mint({ issuer: jwks.issuer, key, claims: { aud: 'https://other.api' } });
+    const seen: string[] = [];
+    for (const token of [both, reader, expired, wrongAud, 'garbage.token.value']) {
+      for (const url of [
+        '/secure',
+        '/customers?phone=%2B15005550001',
+        '/customers/cus_001/interactions',
+        '/nope',
+      ]) {
+        const response = await api.request({ url, token });
+        seen.push(JSON.stringify(response.headers), response.body);
+      }
+    }
+    const output = api.logs.join('') + seen.join('');
+    expect(api.logs.some((line) => line.includes('"msg":"request rejected"'))).toBe(true);
+    for (const token of [both, reader, expired, wrongAud, 'garbage.token.value']) {
+      expect(output).not.toContain(token);
+      expect(output).not.toContain(token.split('.')[2]);
+    }
+  });
+
+  it('logs are JSON lines and never carry the Authorization header', async () => {
+    await api.request({ url: '/secure', token: both });
+    const lines = api.logs.join('').trim().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect(lines.some((line) => JSON.parse(line).msg === 'request')).toBe(true);
+    expect(api.logs.join('')).not.toContain(both);
+  });
+});
