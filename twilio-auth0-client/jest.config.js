@@ -1,5 +1,7 @@
 // Tests live in test/, outside src/: everything under dist/functions is deployed.
 // jose (used by the local-stack stand-ins the tests start) is ESM-only and needs a transform.
+// test/support/runtime-globals.ts gives every test file the globals the Functions runtime
+// provides (Runtime, Twilio), so the handlers load their shared modules as deployed.
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -11,6 +13,7 @@ module.exports = {
     ],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  setupFiles: ['<rootDir>/test/support/runtime-globals.ts'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 30000,
 };

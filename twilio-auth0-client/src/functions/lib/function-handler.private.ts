@@ -1,0 +1,173 @@
+// The edge of every function: the one place that turns an invocation into exactly one callback.
+// It starts the Deadline, reads and checks configuration, checks the Twilio signature of the
+// protected functions, runs the function's work, maps any error to `{ error: { code, message } }`
+// with its status, writes the invocation's one log line, and answers DEADLINE_EXCEEDED itself if
+// the work has not finished in time (Twilio would otherwise kill the invocation at 10 s with no
+// useful answer for Studio).
+import type {
+  Context,
+  ServerlessCallback,
+  ServerlessFunctionSignature,
+} from '@twilio-labs/serverless-runtime-types/types';
+import type * as ConfigModule from './config.private';
+import type * as DeadlineModule from './deadline.private';
+import type * as ErrorsModule from './errors.private';
+import type * as LogModule from './invocation-log.private';
+import type * as SignatureModule from './twilio-signature.private';
+
+// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
+// shared modules are *.private functions, required through the runtime's function map.
+const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const config = shared<typeof ConfigModule>('lib/config');
+const { Deadline } = shared<typeof DeadlineModule>('lib/deadline');
+const { FunctionError, asFunctionError } = shared<typeof ErrorsModule>('lib/errors');
+const { InvocationLog } = shared<typeof LogModule>('lib/invocation-log');
+const { signedRequestOf, hasValidTwilioSignature } =
+  shared<typeof SignatureModule>('lib/twilio-signature');
+
+type FunctionError = ErrorsModule.FunctionError;
+type Deadline = DeadlineModule.Deadline;
+type InvocationLog = LogModule.InvocationLog;
+
+export type EventParams = Record<string, unknown>;
+
+export interface Invocation {
+  context: Context;
+  event: EventParams;
+  deadline: Deadline;
+  log: InvocationLog;
+  config: ConfigModule.ServiceConfig;
+  /** Work to finish (bounded by the deadline) before answering, e.g. a refresh-ahead. */
+  defer: (work: Promise<void>) => void;
+}
+
+export interface Answer {
+  body: object | string;
+  status?: number;
+  html?: boolean;
+}
+
+export interface FunctionSpec {
+  name: string;
+  /** `protected` functions check X-Twilio-Signature themselves (twilio-run does not). */
+  visibility: 'public' | 'protected';
+  /** Answers 404 NOT_FOUND unless ENABLE_TEST_ENDPOINT=true. */
+  testEndpoint?: boolean;
+  run(invocation: Invocation): Promise<Answer>;
+  /** An error answer in another form (e.g. HTML for a browser); JSON when undefined. */
+  renderError?(error: FunctionError, event: EventParams): Answer | undefined;
+}
+
+/** Safety net under the Deadline: answer this long before the budget's end at the latest. */
+const HARD_STOP_MS = 50;
+
+export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature {
+  return (context: Context, event: EventParams, callback: ServerlessCallback) => {
+    const env = context as unknown as Record<string, unknown>;
+    const log = new InvocationLog(spec.name);
+    for (const name of ['AUTH0_CLIENT_SECRET', 'AUTH_TOKEN', 'TOKEN_CACHE_KEY']) {
+      const value = env[name];
+      if (typeof value === 'string') log.addSecret(value);
+    }
+    const startedAt = Date.now();
+    let budgetMs = config.DEFAULT_DEADLINE_MS;
+    let deadlineError: FunctionError | null = null;
+    try {
+      budgetMs = config.readDeadlineMs(env);
+    } catch (error) {
+      deadlineError = asFunctionError(error);
+    }
+    const deadline = new Deadline(budgetMs);
+    const deferred: Promise<void>[] = [];
+    let answered = false;
+
+    const answer = (result: Answer, code?: string): void => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(hardStop);
+      const status = result.status ?? 200;
+      log.finish({ status, code, totalMs: Date.now() - startedAt });
+      const response = new Twilio.Response();
+      response.setStatusCode(status);
+      response.appendHeader('Cache-Control', 'no-store');
+      if (typeof result.body === 'string' || result.html) {
+        response.appendHeader(
+          'Content-Type',
+          result.html ? 'text/html; charset=utf-8' : 'text/plain',
+        );
+      } else {
+        response.appendHeader('Content-Type', 'application/json');
+      }
+      response.setBody(result.body);
+      try {
+        callback(null, response);
+      } catch {
+        // The runtime's callback failing leaves nothing more to answer with.
+      }
+    };
+    const answerError = (thrown: unknown): void => {
+      const error = asFunctionError(thrown);
+      const rendered = spec.renderError?.(error, event);
+      const body = { error: { code: error.code, message: error.message, ...error.details } };
+      answer(rendered ?? { status: error.status, body }, error.code);
+    };
+    const hardStop = setTimeout(
+      () => answerError(new FunctionError('DEADLINE_EXCEEDED', 'The function ran out of time')),
+      Math.max(0, budgetMs - HARD_STOP_MS),
+    );
+
+    const run = async (): Promise<Answer> => {
+      if (spec.testEndpoint && !config.readEnableTestEndpoint(env)) {
+        throw new FunctionError('NOT_FOUND', 'Not found');
+      }
+      if (deadlineError) throw deadlineError;
+      if (spec.visibility === 'protected') {
+        const door = config.readDoorConfig(env);
+        if (door.validateSignature) {
+          const valid = hasValidTwilioSignature(door.authToken, signedRequestOf(env, event));
+          if (!valid) {
+            throw new FunctionError('SIGNATURE_INVALID', 'Missing or invalid X-Twilio-Signature');
+          }
+        } else {
+          log.event('signature_check_disabled');
+        }
+      }
+      const serviceConfig = config.readServiceConfig(env);
+      const result = await spec.run({
+        context,
+        event,
+        deadline,
+        log,
+        config: serviceConfig,
+        defer: (work) => deferred.push(work),
+      });
+      await settleWithin(deferred, deadline);
+      return result;
+    };
+    void run().then(answer, async (error: unknown) => {
+      await settleWithin(deferred, deadline);
+      answerError(error);
+    });
+  };
+}
+
+/** Waits for `work` to settle, but no longer than the deadline allows. */
+async function settleWithin(work: Promise<void>[], deadline: Deadline): Promise<void> {
+  if (work.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, deadline.remainingMs());
+  });
+  try {
+    await Promise.race([Promise.allSettled(work), outOfTime]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether a browser asked for HTML (`Accept: text/html`). */
+export function acceptsHtml(event: EventParams): boolean {
+  const headers = (event.request as { headers?: Record<string, unknown> } | undefined)?.headers;
+  const accept = headers?.accept;
+  return typeof accept === 'string' && accept.includes('text/html');
+}

@@ -1,0 +1,73 @@
+// The one log line of an invocation: outcome, token source, timings and notable events, written
+// as JSON when the invocation answers. Everything passes through `redact` first, which removes the
+// values registered as secret (client secret, auth token, every token seen) and anything shaped
+// like a JWT or an Authorization header, so a mistake elsewhere cannot leak them into the logs.
+// Errors are recorded by code, never as raw objects: an axios error carries the request body
+// (the client secret) and headers (the bearer token).
+
+const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const AUTH_HEADER_PATTERN = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+/** Secrets shorter than this are not searched for: they would redact ordinary words. */
+const MIN_SECRET_LENGTH = 6;
+
+export function redact(text: string, secrets: Iterable<string>): string {
+  let result = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_LENGTH) result = result.split(secret).join('[redacted]');
+  }
+  return result
+    .replace(JWT_PATTERN, '[redacted-jwt]')
+    .replace(AUTH_HEADER_PATTERN, '$1 [redacted]');
+}
+
+export type LogValue = string | number | boolean | null | undefined;
+
+export class InvocationLog {
+  private readonly secrets = new Set<string>();
+  private readonly fields: Record<string, LogValue> = {};
+  private readonly timings: Record<string, number> = {};
+  private readonly events: string[] = [];
+  private written = false;
+
+  constructor(
+    private readonly functionName: string,
+    private readonly write: (line: string) => void = (line) => console.log(line),
+  ) {}
+
+  /** Registers a value that must never appear in the line (a secret or a token). */
+  addSecret(value: string | undefined): void {
+    if (value) this.secrets.add(value);
+  }
+
+  set(name: string, value: LogValue): void {
+    this.fields[name] = value;
+  }
+
+  timing(name: string, ms: number): void {
+    this.timings[name] = Math.round(ms);
+  }
+
+  /** A short, code-like note of something that happened (`sync_unavailable`, `token_retry`). */
+  event(name: string): void {
+    if (this.events.length < 20) this.events.push(name);
+  }
+
+  timingsSnapshot(): Record<string, number> {
+    return { ...this.timings };
+  }
+
+  finish(outcome: { status: number; code?: string; totalMs: number }): void {
+    if (this.written) return;
+    this.written = true;
+    const line = JSON.stringify({
+      fn: this.functionName,
+      outcome: outcome.code ? 'error' : 'ok',
+      status: outcome.status,
+      code: outcome.code,
+      ...this.fields,
+      events: this.events.length > 0 ? this.events : undefined,
+      timings: { ...this.timings, totalMs: Math.round(outcome.totalMs) },
+    });
+    this.write(redact(line, this.secrets));
+  }
+}
