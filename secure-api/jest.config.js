@@ -1,5 +1,8 @@
-// ESM jest setup: ts-jest for our sources; @swc/jest only for ESM-only `jose`, which
-// CommonJS jwks-rsa require()s and jest's loader cannot require() before Node 24.9.
+// ESM jest setup: ts-jest for our sources; @swc/jest only for the ESM-only packages that
+// CommonJS dependencies require() (jwks-rsa → jose; @fastify/static, used by the Swagger UI,
+// → content-disposition 3): jest's loader cannot require() ESM before Node 24.9.
+const ESM_ONLY = ['jose', '@fastify/static/node_modules/content-disposition'];
+
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
@@ -7,12 +10,13 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
-    '/node_modules/jose/.+\\.js$': [
+    [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: [
       '@swc/jest',
       { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // Every node_modules segment on the way to those files must be let through.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@fastify/static|content-disposition)/)'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 20000,
 };

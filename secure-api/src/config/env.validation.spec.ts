@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_DATABASE_PATH, validateEnv } from './env.validation.js';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { DEFAULT_DATABASE_PATH, ENV_VARIABLES, validateEnv } from './env.validation.js';
 
 const BASE = {
   AUTH0_ISSUER_URL: 'https://tenant.us.auth0.com',
@@ -75,5 +77,22 @@ describe('validateEnv', () => {
     );
     expect(() => validateEnv({ ...BASE, PORT: '-1' })).toThrow(/^PORT /);
     expect(() => validateEnv({ ...BASE, PORT: '80.5' })).toThrow(/^PORT /);
+  });
+});
+
+describe('.env.example', () => {
+  const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+
+  it('documents every variable (description, format, required or optional, default)', () => {
+    for (const name of ENV_VARIABLES) {
+      const doc = new RegExp(`^# ${name} — (REQUIRED|optional)\\.`, 'm');
+      expect(text).toMatch(doc);
+    }
+    const documented = [...text.matchAll(/^# ([A-Z0-9_]+) — /gm)].map((m) => m[1]);
+    expect(documented.sort()).toEqual([...ENV_VARIABLES].sort());
+  });
+
+  it('is itself a valid configuration', () => {
+    expect(() => validateEnv(parseEnv(text))).not.toThrow();
   });
 });

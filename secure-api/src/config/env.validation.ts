@@ -8,6 +8,19 @@ import type { AppConfig, LogLevel } from './app-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Every variable read here (documented one by one in secure-api/.env.example). */
+export const ENV_VARIABLES = [
+  'AUTH0_ISSUER_URL',
+  'AUTH0_AUDIENCE',
+  'AUTH0_JWKS_URI',
+  'PORT',
+  'HOST',
+  'DATABASE_PATH',
+  'LOG_LEVEL',
+  'CORS_ORIGINS',
+  'ENABLE_API_DOCS',
+] as const;
+
 const LOG_LEVELS: readonly LogLevel[] = [
   'fatal',
   'error',

@@ -19,6 +19,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('secure-api')
     .setDescription(DESCRIPTION)
     .setVersion('1.0.0')
+    // 3.1 lets a non-OAuth2 security requirement list the scopes (role names) a route needs.
+    .setOpenAPIVersion('3.1.0')
     .addBearerAuth(
       {
         type: 'http',
