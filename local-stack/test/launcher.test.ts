@@ -2,11 +2,20 @@
 // the busy-port message, the generated wiring, log formatting, and stopping a process group
 // together with the processes it forked.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { buildOutOfDate } from '../src/launcher/build-step';
 import { ChildProcessGroup } from '../src/launcher/child-process-group';
 import { LauncherError } from '../src/launcher/launcher-error';
 import { readableLine, createPrefixedOutput } from '../src/launcher/log-output';
@@ -273,4 +282,81 @@ describe('child process group', () => {
       expect.arrayContaining(['starting', 'boom: database locked']),
     );
   });
+});
+
+describe('build step', () => {
+  // A throw-away npm workspace whose build counts its runs, or fails when asked to.
+  function workspace(): {
+    root: string;
+    builds: () => number;
+    breakBuild: () => void;
+    touchSource: () => void;
+  } {
+    const root = mkdtempSync(join(tmpdir(), 'launcher-build-'));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const build = [
+      "const fs = require('fs');",
+      "if (fs.existsSync('src/broken')) { console.error('src/main.ts(1,1): error TS1005'); process.exit(2); }",
+      "fs.mkdirSync('dist', { recursive: true });",
+      "fs.appendFileSync('../builds.log', 'x');",
+      "fs.writeFileSync('dist/main.js', '');",
+    ].join(' ');
+    writeFileSync(
+      join(root, 'package.json'),
+      JSON.stringify({ name: 'root', private: true, workspaces: ['pkg'] }),
+    );
+    mkdirSync(join(root, 'pkg', 'src'), { recursive: true });
+    writeFileSync(
+      join(root, 'pkg', 'package.json'),
+      JSON.stringify({ name: 'pkg', scripts: { build: `node -e "${build}"` } }),
+    );
+    writeFileSync(join(root, 'pkg', 'src', 'main.ts'), '');
+    return {
+      root,
+      builds: () => {
+        try {
+          return readFileSync(join(root, 'builds.log'), 'utf8').length;
+        } catch {
+          return 0;
+        }
+      },
+      breakBuild: () => writeFileSync(join(root, 'pkg', 'src', 'broken'), ''),
+      touchSource: () => {
+        const later = new Date(Date.now() + 5000);
+        utimesSync(join(root, 'pkg', 'src', 'main.ts'), later, later);
+      },
+    };
+  }
+
+  it('builds a package without dist, then only after a source changes', async () => {
+    const w = workspace();
+    const options = {
+      rootDir: w.root,
+      stateDir: join(w.root, '.local-stack'),
+      packages: ['pkg'],
+      log: () => {},
+    };
+    expect(await buildOutOfDate(options)).toEqual(['pkg']);
+    expect(await buildOutOfDate(options)).toEqual([]);
+    expect(w.builds()).toBe(1);
+    w.touchSource();
+    expect(await buildOutOfDate(options)).toEqual(['pkg']);
+    expect(w.builds()).toBe(2);
+  }, 30_000);
+
+  it('fails with the build command and the compiler’s last lines', async () => {
+    const w = workspace();
+    w.breakBuild();
+    const options = {
+      rootDir: w.root,
+      stateDir: join(w.root, '.local-stack'),
+      packages: ['pkg'],
+      log: () => {},
+    };
+    const error = await buildOutOfDate(options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LauncherError);
+    expect((error as LauncherError).code).toBe('BUILD_FAILED');
+    expect((error as LauncherError).message).toContain('npm run build -w pkg failed');
+    expect((error as LauncherError).message).toContain('error TS1005');
+  }, 30_000);
 });

@@ -33,8 +33,14 @@ function stampFile(stateDir: string, pkg: string): string {
 
 async function isOutOfDate(rootDir: string, pkg: string, stamp: string): Promise<boolean> {
   const pkgDir = join(rootDir, pkg);
-  if (!existsSync(join(pkgDir, 'dist')) || !existsSync(stamp)) return true;
-  const builtAt = (await stat(stamp)).mtimeMs;
+  const dist = join(pkgDir, 'dist');
+  if (!existsSync(dist)) return true;
+  // Built by us (the stamp holds the build's start) or by hand (`npm run build`, `npm test`):
+  // either counts, so a build outside the launcher is not repeated.
+  const builtAt = Math.max(
+    existsSync(stamp) ? (await stat(stamp)).mtimeMs : 0,
+    await newestMtime(dist),
+  );
   const inputs = [
     join(rootDir, 'tsconfig.base.json'),
     join(pkgDir, 'package.json'),

@@ -43,6 +43,12 @@ async function main(): Promise<number> {
     });
   }
   process.on('exit', () => system?.killNow());
+  // Orphaned (npm or the shell above us was killed without passing the signal on): stop too,
+  // rather than leave the whole system running with nobody to Ctrl-C it.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stopRequested.abort();
+  }, 1000).unref();
 
   try {
     const ports = portsFromEnvironment(process.env);
