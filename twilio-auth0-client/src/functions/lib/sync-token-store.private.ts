@@ -83,6 +83,15 @@ export class SyncTokenStore {
     return this.write(keep, leaseUntil, timeoutMs, document.revision);
   }
 
+  /** Gives the lease up after a failed fetch, keeping `keep`, if still at `revision`. */
+  release(
+    revision: string,
+    keep: TokenRecord | null,
+    timeoutMs: number,
+  ): Promise<SyncResult<CacheDocument>> {
+    return this.write(keep, 0, timeoutMs, revision);
+  }
+
   /** Stores a new token, releasing the lease, if the document is still at `revision`. */
   store(
     token: TokenRecord,

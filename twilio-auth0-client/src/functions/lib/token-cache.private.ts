@@ -202,7 +202,7 @@ export class TokenCache {
     const revision = claim.value.revision;
     const refresh = this.background(
       (async () => {
-        await this.fetchAndStore(deadline, revision, 0);
+        await this.fetchAndStore(deadline, revision, keep, 0);
         this.note('refresh_ahead_done');
       })(),
     );
@@ -213,7 +213,11 @@ export class TokenCache {
   private async createOrWait(deadline: Deadline, rejected: string | null): Promise<AcquiredToken> {
     const created = await this.store.createLease(null, deadline.endsAt, this.syncTimeout(deadline));
     if (created.ok) {
-      return this.result(await this.fetchAndStore(deadline, created.value.revision), 'auth0', true);
+      return this.result(
+        await this.fetchAndStore(deadline, created.value.revision, null),
+        'auth0',
+        true,
+      );
     }
     if (created.failure === 'conflict' || created.failure === 'rate_limited') {
       this.note('create_race_lost');
@@ -238,7 +242,11 @@ export class TokenCache {
     );
     if (claim.ok) {
       this.note('refresh_claimed');
-      return this.result(await this.fetchAndStore(deadline, claim.value.revision), 'auth0', true);
+      return this.result(
+        await this.fetchAndStore(deadline, claim.value.revision, null),
+        'auth0',
+        true,
+      );
     }
     if (claim.failure === 'stale' || claim.failure === 'rate_limited') {
       this.note('claim_race_lost');
@@ -276,7 +284,7 @@ export class TokenCache {
         );
         if (created.ok) {
           return this.result(
-            await this.fetchAndStore(deadline, created.value.revision),
+            await this.fetchAndStore(deadline, created.value.revision, null),
             'auth0',
             true,
           );
@@ -298,7 +306,7 @@ export class TokenCache {
         if (claim.ok) {
           this.note('refresh_claimed_after_lapse');
           return this.result(
-            await this.fetchAndStore(deadline, claim.value.revision),
+            await this.fetchAndStore(deadline, claim.value.revision, null),
             'auth0',
             true,
           );
@@ -309,13 +317,26 @@ export class TokenCache {
     return this.result(await this.fetchDirect(deadline), 'auth0', true);
   }
 
-  /** Fetches as the lease holder and writes the token where the lease was taken. */
+  /**
+   * Fetches as the lease holder and writes the token where the lease was taken. If the fetch
+   * fails, the lease is released at once (keeping `kept`, the token others still use), so that
+   * waiting invocations try for themselves instead of waiting out the lease.
+   */
   private async fetchAndStore(
     deadline: Deadline,
     leaseRevision: string,
+    kept: TokenRecord | null,
     reserveMs?: number,
   ): Promise<TokenRecord> {
-    const token = await this.source.fetch(deadline, reserveMs === undefined ? {} : { reserveMs });
+    let token: TokenRecord;
+    try {
+      token = await this.source.fetch(deadline, reserveMs === undefined ? {} : { reserveMs });
+    } catch (error) {
+      if (deadline.fits(200)) {
+        await this.store.release(leaseRevision, kept, this.syncTimeout(deadline, 0));
+      }
+      throw error;
+    }
     this.remember(token);
     const stored = await this.store.store(token, leaseRevision, this.syncTimeout(deadline, 0));
     if (!stored.ok) this.note(stored.failure === 'stale' ? 'store_lease_lost' : 'store_failed');

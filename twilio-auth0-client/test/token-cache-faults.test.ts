@@ -1,0 +1,367 @@
+// Section D of bad-input-and-faults.md: the token cache under races and faults. The real handler
+// runs against the Auth0 and Sync stand-ins and a scripted API. Races between separate processes
+// (D37 with many invocations) are in twilio-run.test.ts; here concurrent invocations share one
+// process, as in one warm container.
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
+import {
+  startAuth0StandIn,
+  startSyncStandIn,
+  type Auth0StandIn,
+  type SyncStandIn,
+} from 'local-stack';
+import { handler } from '../src/functions/test-api-call';
+import { handler as lookup } from '../src/functions/customer-lookup.protected';
+import { captureLogs, type CapturedLogs } from './support/capture-logs';
+import { AUDIENCE, functionEnv } from './support/env';
+import { eventFor, invoke } from './support/invoke';
+import {
+  answerLikeSecureApi,
+  invalidToken,
+  startScriptedApi,
+  type ScriptedApi,
+} from './support/scripted-api';
+import {
+  cacheDocument,
+  documentData,
+  replaceDocument,
+  seedDocument,
+} from './support/sync-documents';
+
+let auth0: Auth0StandIn;
+let sync: SyncStandIn;
+let api: ScriptedApi;
+let logs: CapturedLogs;
+
+beforeAll(async () => {
+  [auth0, sync, api] = await Promise.all([
+    startAuth0StandIn(),
+    startSyncStandIn(),
+    startScriptedApi(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([auth0.close(), sync.close(), api.close()]);
+});
+beforeEach(() => {
+  logs = captureLogs();
+  auth0.resetCounters();
+  sync.resetCounters();
+  sync.clearFaults();
+});
+afterEach(() => {
+  logs.restore();
+  auth0.setTokenLifetime(86400);
+});
+
+/**
+ * The stand-in's tokens carry no jti: two fetched in the same second with the same lifetime are
+ * the same bytes. Changing the lifetime makes the next token differ.
+ */
+function nextTokenDiffers(): void {
+  auth0.setTokenLifetime(86400 - Math.floor(Math.random() * 1000) - 1);
+}
+
+/** A real token from the stand-in, fetched outside the function (as another container would). */
+async function tokenFromStandIn(): Promise<string> {
+  const response = await fetch(auth0.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: 'local-m2m-client',
+      client_secret: 'local-m2m-secret-change-me',
+      audience: AUDIENCE,
+    }),
+  });
+  const body = (await response.json()) as { access_token: string };
+  return body.access_token;
+}
+
+it('D36: a missing document is created holding the token, expires_at and fetched_at', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const answer = await invoke(handler, env, '/test-api-call');
+
+  expect(answer.status).toBe(200);
+  const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!);
+  expect(data).toMatchObject({
+    format: 'auth0-m2m-token/v1',
+    audience: AUDIENCE,
+    access_token: expect.any(String),
+    refreshing_until: null,
+  });
+  expect(Date.parse(String(data?.expires_at))).toBeGreaterThan(Date.now());
+  expect(Date.parse(String(data?.fetched_at))).toBeLessThanOrEqual(Date.now());
+  expect(sync.counters().creates).toBe(1);
+});
+
+it("D36: two creates racing: the loser re-reads and uses the winner's token", async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  // Both first reads are held, so both find no document and both try to create it.
+  sync.injectFault({ kind: 'slow', count: 2, delayMs: 300 });
+  const [a, b] = await Promise.all([
+    invoke(handler, env, '/test-api-call'),
+    invoke(handler, env, '/test-api-call'),
+  ]);
+
+  expect([a.status, b.status]).toEqual([200, 200]);
+  expect(sync.counters().conflicts).toBeGreaterThanOrEqual(1);
+  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(a.body.token.fingerprint).toBe(b.body.token.fingerprint);
+  expect([a.body.token.source, b.body.token.source].sort()).toEqual(['auth0', 'sync']);
+  expect(logs.records().flatMap((r) => r.events ?? [])).toContain('create_race_lost');
+});
+
+it('D37: concurrent refreshes of an expired token: one claims it (If-Match), the stale losers re-read', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const now = Date.now();
+  await seedDocument(
+    sync,
+    env.TWILIO_SYNC_TOKEN_DOC!,
+    cacheDocument('expired.token.value', AUDIENCE, {
+      fetchedAt: now - 7200_000,
+      expiresAt: now - 60_000,
+    }),
+  );
+  sync.resetCounters();
+  // Hold the first reads so that every invocation sees the same expired revision.
+  sync.injectFault({ kind: 'slow', count: 5, delayMs: 300 });
+  const answers = await Promise.all(
+    Array.from({ length: 5 }, () => invoke(handler, env, '/test-api-call')),
+  );
+
+  expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(new Set(answers.map((a) => a.body.token.fingerprint)).size).toBe(1);
+  expect(sync.counters().conflicts).toBeGreaterThanOrEqual(1);
+  expect(logs.records().flatMap((r) => r.events ?? [])).toContain('claim_race_lost');
+});
+
+it('D38: corrupt, wrong-shaped or foreign document content is refreshed and overwritten', async () => {
+  const now = Date.now();
+  const spoiled: object[] = [
+    { garbage: true },
+    {
+      format: 'auth0-m2m-token/v1',
+      audience: AUDIENCE,
+      access_token: 42,
+      expires_at: 'soon',
+      fetched_at: 'x',
+    },
+    cacheDocument('token.for.another.api', 'https://other-api.example', {
+      fetchedAt: now,
+      expiresAt: now + 3600_000,
+    }),
+    { format: 'something-else/v9', token: 'abc' },
+  ];
+  for (const data of spoiled) {
+    auth0.resetCounters();
+    const env = functionEnv(auth0, sync, api.url);
+    await seedDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, data);
+    const answer = await invoke(handler, env, '/test-api-call');
+    expect(answer.status).toBe(200);
+    expect(answer.body.token.source).toBe('auth0');
+    expect(auth0.counters().tokenRequests).toBe(1);
+    expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
+      format: 'auth0-m2m-token/v1',
+      audience: AUDIENCE,
+      access_token: expect.any(String),
+    });
+  }
+});
+
+it('D38: a token past expires_at is refreshed even while Sync still keeps the document', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const now = Date.now();
+  // The Sync TTL (an hour) has not removed it: only expires_at says it is dead.
+  await seedDocument(
+    sync,
+    env.TWILIO_SYNC_TOKEN_DOC!,
+    cacheDocument(await tokenFromStandIn(), AUDIENCE, {
+      fetchedAt: now - 90_000,
+      expiresAt: now - 1000,
+    }),
+  );
+  auth0.resetCounters();
+  const answer = await invoke(handler, env, '/test-api-call');
+
+  expect(answer.status).toBe(200);
+  expect(answer.body.token.source).toBe('auth0');
+  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(
+    Date.parse(String(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.expires_at)),
+  ).toBeGreaterThan(now);
+});
+
+it('D38: a token inside its refresh margin is still used, while this invocation refreshes it', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const now = Date.now();
+  const current = await tokenFromStandIn();
+  // 100 s lifetime, 5 s left: inside the 10 s margin, outside the safety window.
+  await seedDocument(
+    sync,
+    env.TWILIO_SYNC_TOKEN_DOC!,
+    cacheDocument(current, AUDIENCE, { fetchedAt: now - 95_000, expiresAt: now + 5_000 }),
+  );
+  auth0.resetCounters();
+  const apiCallsBefore = api.calls.length;
+  const answer = await invoke(handler, env, '/test-api-call');
+
+  expect(answer.status).toBe(200);
+  expect(answer.body.token.source).toBe('sync');
+  expect(answer.body.token.waited).toBe(false);
+  expect(api.calls[apiCallsBefore]?.token).toBe(current);
+  expect(auth0.counters().tokenRequests).toBe(1);
+  const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!);
+  expect(Date.parse(String(data?.expires_at))).toBeGreaterThan(now + 3600_000);
+  expect(data?.refreshing_until).toBeNull();
+  expect(logs.records()[0]?.events).toEqual(
+    expect.arrayContaining(['refresh_ahead_claimed', 'refresh_ahead_done']),
+  );
+});
+
+it('D39: Sync down: the call succeeds with a directly fetched token, and memory stops refetching', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  sync.injectFault({ kind: 'unavailable', count: 100 });
+  const first = await invoke(handler, env, '/test-api-call');
+  const second = await invoke(handler, env, '/test-api-call');
+  const third = await invoke(handler, env, '/test-api-call');
+
+  expect([first.status, second.status, third.status]).toEqual([200, 200, 200]);
+  expect(first.body.token.source).toBe('auth0');
+  expect(second.body.token.source).toBe('memory');
+  expect(third.body.token.source).toBe('memory');
+  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(logs.records()[0]?.events).toContain('sync_unavailable');
+});
+
+it('D39: Sync slow (past its per-call timeout): the call still succeeds with a direct fetch', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  sync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
+  const first = await invoke(handler, env, '/test-api-call');
+  const second = await invoke(handler, env, '/test-api-call');
+
+  expect(first.status).toBe(200);
+  expect(first.body.token.source).toBe('auth0');
+  expect(second.body.token.source).toBe('memory');
+  expect(auth0.counters().tokenRequests).toBe(1);
+});
+
+it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch once, retry once', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const primed = await invoke(handler, env, '/test-api-call');
+  const rejected = api.calls.at(-1)!.token;
+  auth0.resetCounters();
+  nextTokenDiffers();
+  const picky = await startScriptedApi((call) =>
+    call.token === rejected ? invalidToken : answerLikeSecureApi(call, 0),
+  );
+  try {
+    const answer = await invoke(handler, { ...env, API_BASE_URL: picky.url }, '/test-api-call');
+    expect(primed.status).toBe(200);
+    expect(answer.status).toBe(200);
+    expect(answer.body.token.fingerprint).not.toBe(primed.body.token.fingerprint);
+    expect(picky.calls).toHaveLength(2);
+    expect(auth0.counters().tokenRequests).toBe(1);
+    expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBe(
+      picky.calls[1]!.token,
+    );
+  } finally {
+    await picky.close();
+  }
+});
+
+it('D40: a rejected token already replaced in Sync is not dropped again: the replacement is used', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  await invoke(handler, env, '/test-api-call'); // memory and Sync hold T1
+  const t1 = api.calls.at(-1)!.token;
+  nextTokenDiffers();
+  const t2 = await tokenFromStandIn();
+  const now = Date.now();
+  // Another container already replaced T1 in Sync (with T2) after the API rejected T1 there.
+  const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)!;
+  await replaceDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, {
+    ...data,
+    ...cacheDocument(t2, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
+  });
+  auth0.resetCounters();
+  const picky = await startScriptedApi((call) =>
+    call.token === t1 ? invalidToken : answerLikeSecureApi(call, 0),
+  );
+  try {
+    const answer = await invoke(handler, { ...env, API_BASE_URL: picky.url }, '/test-api-call');
+    expect(answer.status).toBe(200);
+    expect(answer.body.token.source).toBe('sync');
+    expect(picky.calls.map((c) => c.token)).toEqual([t1, t2]);
+    expect(auth0.counters().tokenRequests).toBe(0);
+    expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBe(t2);
+  } finally {
+    await picky.close();
+  }
+});
+
+it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch and one retry', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  nextTokenDiffers();
+  const rejectAll = await startScriptedApi(() => invalidToken);
+  try {
+    const answer = await invoke(handler, { ...env, API_BASE_URL: rejectAll.url }, '/test-api-call');
+    expect(answer.status).toBe(502);
+    expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
+    expect(rejectAll.calls).toHaveLength(2);
+    expect(auth0.counters().tokenRequests).toBe(2);
+  } finally {
+    await rejectAll.close();
+  }
+});
+
+it('D41: the API down or answering 5xx: a clear error code, and the token is NOT dropped', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  await invoke(handler, env, '/test-api-call');
+  auth0.resetCounters();
+
+  const down = await startScriptedApi();
+  const downUrl = down.url;
+  await down.close(); // nothing listens there any more: connection refused
+  const refused = await invoke(handler, { ...env, API_BASE_URL: downUrl }, '/test-api-call');
+  expect(refused.status).toBe(503);
+  expect(refused.body.error.code).toBe('API_UNAVAILABLE');
+
+  const failing = await startScriptedApi(() => ({
+    status: 500,
+    body: { statusCode: 500, error: 'internal_error', message: 'boom' },
+  }));
+  try {
+    const fiveHundred = await invoke(
+      handler,
+      { ...env, API_BASE_URL: failing.url },
+      '/test-api-call',
+    );
+    expect(fiveHundred.status).toBe(502);
+    expect(fiveHundred.body.error.code).toBe('API_ERROR');
+    expect(failing.calls).toHaveLength(2); // a GET: one retry, no more
+  } finally {
+    await failing.close();
+  }
+  const jwksTrouble = await startScriptedApi(() => ({
+    status: 503,
+    body: { statusCode: 503, error: 'jwks_unavailable', message: 'keys unreachable' },
+    headers: { 'retry-after': '5' },
+  }));
+  try {
+    const unavailable = await invoke(
+      lookup,
+      { ...env, API_BASE_URL: jwksTrouble.url, VALIDATE_TWILIO_SIGNATURE: 'false' },
+      '/customer-lookup',
+      eventFor({ phone: '+15005550001' }),
+    );
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body.error.code).toBe('API_UNAVAILABLE');
+    expect(jwksTrouble.calls).toHaveLength(2);
+  } finally {
+    await jwksTrouble.close();
+  }
+  // The token survived all of it: still served from memory, no new token request.
+  const after = await invoke(handler, env, '/test-api-call');
+  expect(after.body.token.source).toBe('memory');
+  expect(auth0.counters().tokenRequests).toBe(0);
+});
