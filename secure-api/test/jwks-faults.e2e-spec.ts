@@ -76,7 +76,8 @@ describe('B. key set (JWKS) faults', () => {
     const statuses = results.map((r) => r.statusCode);
     expect(statuses.filter((_, i) => i % 2 === 0).every((s) => s === 401)).toBe(true);
     expect(statuses.filter((_, i) => i % 2 === 1).every((s) => s === 200)).toBe(true);
-    expect(jwks.requests).toBe(1);
+    // The first fetch, plus at most one refetch for the whole flood (one cooldown).
+    expect(jwks.requests).toBeLessThanOrEqual(2);
   });
 
   it('B24: JWKS down with no cached key is 503 jwks_unavailable with Retry-After, not 401', async () => {
@@ -139,10 +140,12 @@ describe('B. key set (JWKS) faults', () => {
   }, 15_000);
 
   it('B28: key rotation (a new kid appears) causes one refetch, then 200', async () => {
-    const { jwks, api } = await setup({ unknownKidCooldownMs: 100 });
+    // Production cooldown, no waiting: a rotation right after a fetch is picked up at once.
+    const { jwks, api } = await setup({
+      unknownKidCooldownMs: DEFAULT_SIGNING_KEY_STORE_OPTIONS.unknownKidCooldownMs,
+    });
     expect((await api.request({ url: '/secure', token: await token(jwks) })).statusCode).toBe(200);
     jwks.keys = [key.jwk, nextKey.jwk];
-    await sleep(150);
     const rotated = await token(jwks, nextKey);
     expect((await api.request({ url: '/secure', token: rotated })).statusCode).toBe(200);
     expect(jwks.requests).toBe(2);

@@ -1,8 +1,9 @@
 // The process's cache of the tenant's RS256 signing keys, as parsed KeyObjects by `kid`.
 // One jwks-rsa client fetches and converts the key set; this store decides WHEN to fetch:
 //  - one fetch at a time: concurrent requests on a cold cache share it (single flight);
-//  - an unknown `kid` triggers a refetch at most once per cooldown (rotation is picked up,
-//    a flood of random kids is not a fetch storm);
+//  - an unknown `kid` triggers a refetch at most once per cooldown, counted from the last
+//    refetch an unknown kid caused (not from the last scheduled fetch): a rotation seen
+//    right after a fetch is picked up at once, a flood of random kids is not a fetch storm;
 //  - a failed fetch is not cached, but the next attempt waits a short backoff;
 //  - the last good key set keeps validating while the endpoint is down (stale-while-
 //    revalidate, up to maxAge + staleFallback);
@@ -42,7 +43,7 @@ export type SigningKeyStoreEvent =
 export const DEFAULT_SIGNING_KEY_STORE_OPTIONS = {
   cacheMaxAgeMs: 10 * 60_000,
   staleFallbackMs: 6 * 60 * 60_000,
-  unknownKidCooldownMs: 30_000,
+  unknownKidCooldownMs: 10_000,
   failureBackoffMs: 2_000,
   timeoutMs: 5_000,
   maxResponseBytes: 256 * 1024,
@@ -60,6 +61,7 @@ export class SigningKeyStore {
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private lastAttemptFailed = false;
+  private lastUnknownKidFetchAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | null = null;
   private readonly client: JwksClient;
   private readonly now: () => number;
@@ -126,7 +128,12 @@ export class SigningKeyStore {
       return this.lookupAfterFetch(kid);
     }
     // Warm cache, unknown kid: maybe a rotation, maybe garbage. Refetch at most once per cooldown.
-    if (this.inflight || this.now() - this.lastAttemptAt >= this.options.unknownKidCooldownMs) {
+    if (this.inflight) {
+      await this.inflight;
+      return this.lookupAfterFetch(kid);
+    }
+    if (this.now() - this.lastUnknownKidFetchAt >= this.options.unknownKidCooldownMs) {
+      this.lastUnknownKidFetchAt = this.now();
       await this.refresh();
       return this.lookupAfterFetch(kid);
     }
