@@ -33,14 +33,9 @@ async function main(): Promise<number> {
   const stopRequested = new AbortController();
   let system: RunningSystem | undefined;
   for (const signal of STOP_SIGNALS) {
-    process.on(signal, () => {
-      if (stopRequested.signal.aborted) {
-        // A second Ctrl-C: no more waiting.
-        system?.killNow();
-        process.exit(1);
-      }
-      stopRequested.abort();
-    });
+    // A second signal changes nothing: one Ctrl-C reaches us twice (from the terminal and
+    // forwarded by npm), and stopping is bounded anyway (SIGKILL after a grace period).
+    process.on(signal, () => stopRequested.abort());
   }
   process.on('exit', () => system?.killNow());
   // Orphaned (npm or the shell above us was killed without passing the signal on): stop too,
