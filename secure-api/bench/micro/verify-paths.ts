@@ -1,0 +1,140 @@
+// Child process of the verification micro-benchmark (one core, nothing else in this process):
+// secure-api's own verification classes (JwtAuthGuard → JwtStrategy/passport-jwt →
+// SigningKeyStore → VerifiedTokenCache) on a cache miss and on a hit, against the libraries'
+// plain paths: jsonwebtoken with a PEM string (what passportJwtSecret hands passport-jwt), with
+// a KeyObject, jose's jwtVerify, and crypto.verify of the signature alone (the floor).
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { jwtVerify } from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import type { AuthOptions } from '../../src/auth/auth-options.js';
+import { JwtAuthGuard } from '../../src/auth/jwt-auth.guard.js';
+import { JwtStrategy } from '../../src/auth/jwt.strategy.js';
+import {
+  DEFAULT_SIGNING_KEY_STORE_OPTIONS,
+  SigningKeyStore,
+} from '../../src/auth/signing-key-store.js';
+import {
+  DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS,
+  VerifiedTokenCache,
+} from '../../src/auth/verified-token-cache.js';
+import type { VerifyRow } from '../report/bench-results.js';
+
+export interface MicroConfig {
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+  token: string;
+}
+
+const WARM_UP_MS = 300;
+const MEASURE_MS = 1_500;
+
+/** Calls `fn` back to back for `ms` and returns calls per second (async calls are awaited). */
+async function rate(fn: () => unknown, ms: number): Promise<number> {
+  const started = performance.now();
+  let calls = 0;
+  let elapsed = 0;
+  do {
+    for (let i = 0; i < 64; i += 1) {
+      const result = fn();
+      if (result instanceof Promise) await result;
+    }
+    calls += 64;
+    elapsed = performance.now() - started;
+  } while (elapsed < ms);
+  return (calls * 1000) / elapsed;
+}
+
+async function measure(id: string, label: string, fn: () => unknown): Promise<VerifyRow> {
+  await rate(fn, WARM_UP_MS);
+  const opsPerSecond = await rate(fn, MEASURE_MS);
+  return { id, label, opsPerSecond, microsPerOp: 1e6 / opsPerSecond };
+}
+
+async function publicKeyOf(jwksUri: string, kid: string): Promise<KeyObject> {
+  const response = await fetch(jwksUri);
+  const { keys } = (await response.json()) as { keys: Array<{ kid: string }> };
+  const jwk = keys.find((key) => key.kid === kid);
+  if (!jwk) throw new Error('the token kid is not in the key set');
+  return createPublicKey({ key: jwk as never, format: 'jwk' });
+}
+
+function fakeContext(request: object): ExecutionContext {
+  const handler = (): void => undefined;
+  class BenchRoute {}
+  return {
+    getHandler: () => handler,
+    getClass: () => BenchRoute,
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => ({}) }),
+  } as unknown as ExecutionContext;
+}
+
+async function main(config: MicroConfig): Promise<VerifyRow[]> {
+  const { issuer, audience, jwksUri, token } = config;
+  const [headerSegment, payloadSegment, signatureSegment] = token.split('.') as [
+    string,
+    string,
+    string,
+  ];
+  const { kid } = JSON.parse(Buffer.from(headerSegment, 'base64url').toString()) as { kid: string };
+  const keyObject = await publicKeyOf(jwksUri, kid);
+  const pem = keyObject.export({ type: 'spki', format: 'pem' }).toString();
+  const signingInput = Buffer.from(`${headerSegment}.${payloadSegment}`);
+  const signature = Buffer.from(signatureSegment, 'base64url');
+  const jwtOptions = { algorithms: ['RS256' as const], issuer, audience };
+
+  const options: AuthOptions = { issuer, audience, jwksUri };
+  const keys = new SigningKeyStore({ ...DEFAULT_SIGNING_KEY_STORE_OPTIONS, jwksUri });
+  await keys.refresh();
+  const cache = new VerifiedTokenCache({ ...DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS });
+  const guard = new JwtAuthGuard(
+    new Reflector(),
+    new JwtStrategy(options, keys),
+    keys,
+    cache,
+    options,
+  );
+  const request: { headers: Record<string, string>; user?: unknown } = {
+    headers: { authorization: `Bearer ${token}` },
+  };
+  const context = fakeContext(request);
+  if (!(await guard.canActivate(context)) || request.user === undefined) {
+    throw new Error('the guard did not accept the bench token');
+  }
+
+  return [
+    await measure('crypto-verify', 'crypto.verify, signature only (floor)', () =>
+      verify('RSA-SHA256', signingInput, keyObject, signature),
+    ),
+    await measure('jsonwebtoken-pem', 'jsonwebtoken.verify, PEM string', () =>
+      jsonwebtoken.verify(token, pem, jwtOptions),
+    ),
+    await measure('jsonwebtoken-keyobject', 'jsonwebtoken.verify, KeyObject', () =>
+      jsonwebtoken.verify(token, keyObject, jwtOptions),
+    ),
+    await measure('jose', 'jose.jwtVerify (async), KeyObject', () =>
+      jwtVerify(token, keyObject, { algorithms: ['RS256'], issuer, audience }),
+    ),
+    await measure('ours-miss', 'ours, verified-token cache miss (full verification)', () => {
+      cache.clear();
+      return guard.canActivate(context);
+    }),
+    await measure('ours-hit', 'ours, verified-token cache hit', () => guard.canActivate(context)),
+  ];
+}
+
+const raw = process.env.BENCH_MICRO_CONFIG;
+if (!raw) throw new Error('BENCH_MICRO_CONFIG is not set (started outside the bench?)');
+main(JSON.parse(raw) as MicroConfig).then(
+  (rows) => {
+    process.send?.({ type: 'rows', rows }, () => process.exit(0));
+  },
+  (error: unknown) => {
+    process.send?.(
+      { type: 'failed', message: error instanceof Error ? error.message : String(error) },
+      () => process.exit(1),
+    );
+  },
+);

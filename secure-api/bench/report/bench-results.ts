@@ -1,0 +1,103 @@
+// The shape of bench/results/latest.json: every figure of one `npm run bench`, from which the
+// console table and the README's Performance section are made.
+
+export interface MachineDescription {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  /** 1-minute load average when the run started (other work on the machine skews figures). */
+  loadAverageAtStart: number;
+}
+
+export interface ThroughputRow {
+  id: 'node-http' | 'unguarded' | 'ours' | 'stock' | 'express-oauth2-jwt-bearer';
+  label: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Responses that were not 2xx, plus socket errors/timeouts (0 in a sound run). */
+  failures: number;
+}
+
+export interface VerifyRow {
+  id: string;
+  label: string;
+  opsPerSecond: number;
+  microsPerOp: number;
+}
+
+export interface MemoryFigures {
+  rssBeforeLoadMb: number;
+  rssAfterLoadMb: number;
+  rssAfterFloodMb: number;
+  heapUsedAfterFloodMb: number;
+  floodTokens: number;
+  floodRequestsPerSecond: number;
+  floodSuccessRate: number;
+  verifiedTokenCacheEntries: number;
+  verifiedTokenCacheMaxEntries: number;
+  /** The stated bound: RSS after the flood minus RSS after the load. */
+  floodGrowthBoundMb: number;
+  floodGrowthMb: number;
+}
+
+export interface HostileKidFigures {
+  hostileRequests: number;
+  hostileStatuses: Record<string, number>;
+  seconds: number;
+  jwksFetches: number;
+  /** 1 + ceil(seconds / cooldown): at most one refetch per cooldown window. */
+  jwksFetchBound: number;
+  unknownKidCooldownSeconds: number;
+  validRequests: number;
+  validSuccessRate: number;
+}
+
+/** Written by twilio-auth0-client/bench (its results/latest.json); same shape there. */
+export interface FunctionSideFigures {
+  generatedAt: string;
+  latency: Array<{
+    id: 'memory' | 'sync' | 'cold';
+    label: string;
+    invocations: number;
+    p50Ms: number;
+    p99Ms: number;
+    apiP50Ms: number;
+    tokenP50Ms: number;
+  }>;
+  memoryHit: { invocations: number; syncReads: number; tokenRequests: number };
+  rollover: {
+    invocations: number;
+    concurrency: number;
+    tokenLifetimeSeconds: number;
+    seconds: number;
+    tokenRequests: number;
+    syncReads: number;
+    failures: number;
+    sources: Record<string, number>;
+  };
+}
+
+export interface TargetLine {
+  label: string;
+  value: number;
+  /** How the value is shown: a ratio ('x'), a count or a share. */
+  unit: 'x' | 'count' | 'share';
+  comparison: '>=' | '==' | '<=';
+  target: number;
+  holds: boolean;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  totalSeconds: number;
+  machine: MachineDescription;
+  throughput: ThroughputRow[];
+  verify: VerifyRow[];
+  memory: MemoryFigures;
+  hostileKids: HostileKidFigures;
+  functionSide: FunctionSideFigures | null;
+  targets: TargetLine[];
+}

@@ -1,0 +1,150 @@
+// Turns one run's results into Markdown (padded, so it reads as well in a terminal as in the
+// README): the machine, the tables of every section, and the target lines.
+import type { BenchResults, TargetLine } from './bench-results.js';
+
+function table(headers: string[], rows: string[][], rightAligned: boolean[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, 3, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const cell = (text: string, column: number): string =>
+    rightAligned[column] ? text.padStart(widths[column] ?? 0) : text.padEnd(widths[column] ?? 0);
+  const render = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  const rule = `| ${widths
+    .map((width, column) =>
+      rightAligned[column] ? `${'-'.repeat(width - 1)}:` : '-'.repeat(width),
+    )
+    .join(' | ')} |`;
+  return [render(headers), rule, ...rows.map(render)].join('\n');
+}
+
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fixed = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const percent = (share: number): string => `${(share * 100).toFixed(share === 1 ? 0 : 2)} %`;
+
+export function describeMachine(results: BenchResults): string {
+  const m = results.machine;
+  return (
+    `${m.cpus} cores (${m.cpuModel}), Node ${m.node}, ${m.platform}; ` +
+    `1-min load average at start ${m.loadAverageAtStart.toFixed(2)}; ` +
+    `run of ${results.generatedAt} (${Math.round(results.totalSeconds)} s)`
+  );
+}
+
+function targetValue(line: TargetLine, value: number): string {
+  if (line.unit === 'x') return fixed(value);
+  if (line.unit === 'share') return percent(value);
+  return Number.isInteger(value) ? String(value) : fixed(value, 1);
+}
+
+export function targetLines(results: BenchResults): string[] {
+  return results.targets.map(
+    (line) =>
+      `${line.holds ? 'PASS' : 'FAIL'}  ${line.label}: ${targetValue(line, line.value)} ` +
+      `(target ${line.comparison === '==' ? '=' : line.comparison === '>=' ? '≥' : '≤'} ` +
+      `${targetValue(line, line.target)})`,
+  );
+}
+
+export function markdownReport(results: BenchResults): string {
+  const parts: string[] = [];
+  parts.push(`Machine: ${describeMachine(results)}.`);
+
+  parts.push(
+    '**API throughput and latency** (autocannon in the parent process, each server in its own ' +
+      'process, one at a time; the same valid RS256 token on every request; 1.5 s warm-up, then 5 s; ' +
+      'request logging off everywhere)',
+  );
+  parts.push(
+    table(
+      ['server / route', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'failed'],
+      results.throughput.map((row) => [
+        row.label,
+        String(row.connections),
+        int(row.requestsPerSecond),
+        fixed(row.p50Ms),
+        fixed(row.p99Ms),
+        String(row.failures),
+      ]),
+      [false, true, true, true, true, true],
+    ),
+  );
+
+  parts.push('**Verification, one core, RS256-2048** (same token; key already cached)');
+  parts.push(
+    table(
+      ['path', 'verifies/s', 'µs each'],
+      results.verify.map((row) => [row.label, int(row.opsPerSecond), fixed(row.microsPerOp)]),
+      [false, true, true],
+    ),
+  );
+
+  const mem = results.memory;
+  parts.push('**Memory of the API process** (RSS after a full GC)');
+  parts.push(
+    table(
+      ['moment', 'RSS MB'],
+      [
+        ['after start-up, before any load', fixed(mem.rssBeforeLoadMb, 1)],
+        ['after the throughput runs', fixed(mem.rssAfterLoadMb, 1)],
+        [
+          `after ${int(mem.floodTokens)} distinct valid tokens ` +
+            `(${int(mem.floodRequestsPerSecond)} req/s, ${percent(mem.floodSuccessRate)} accepted; ` +
+            `cache holds ${int(mem.verifiedTokenCacheEntries)} of max ${int(mem.verifiedTokenCacheMaxEntries)})`,
+          fixed(mem.rssAfterFloodMb, 1),
+        ],
+      ],
+      [false, true],
+    ),
+  );
+
+  const hk = results.hostileKids;
+  const statuses = Object.entries(hk.hostileStatuses)
+    .map(([status, n]) => `${int(n)} × ${status}`)
+    .join(', ');
+  parts.push(
+    `**Random-kid flood**: ${int(hk.hostileRequests)} requests with random kids in ` +
+      `${fixed(hk.seconds, 1)} s (answers: ${statuses}); JWKS fetches at the key-set server: ` +
+      `${hk.jwksFetches} (bound ${hk.jwksFetchBound}: one per ${hk.unknownKidCooldownSeconds} s ` +
+      `cooldown); valid requests meanwhile: ${int(hk.validRequests)}, ${percent(hk.validSuccessRate)} served.`,
+  );
+
+  const fn = results.functionSide;
+  if (fn) {
+    parts.push(
+      `**Function side** (\`/test-api-call\` handler in-process, stand-ins for Auth0 and Sync, ` +
+        `the real secure-api; run of ${fn.generatedAt})`,
+    );
+    parts.push(
+      table(
+        ['invocation', 'n', 'p50 ms', 'p99 ms', 'API p50 ms', 'token p50 ms'],
+        fn.latency.map((row) => [
+          row.label,
+          String(row.invocations),
+          fixed(row.p50Ms),
+          fixed(row.p99Ms),
+          fixed(row.apiP50Ms),
+          fixed(row.tokenP50Ms),
+        ]),
+        [false, true, true, true, true, true],
+      ),
+    );
+    const ro = fn.rollover;
+    parts.push(
+      `Memory hits: ${fn.memoryHit.syncReads} Sync reads and ${fn.memoryHit.tokenRequests} token ` +
+        `requests over ${fn.memoryHit.invocations} invocations. Rollover: ${ro.invocations} ` +
+        `invocations by ${ro.concurrency} concurrent callers over ${fixed(ro.seconds, 1)} s across ` +
+        `the expiry of a ${ro.tokenLifetimeSeconds} s token: ${ro.tokenRequests} token request(s), ` +
+        `${ro.syncReads} Sync reads, ${ro.failures} failed invocations.`,
+    );
+  } else {
+    parts.push('**Function side**: not run (run `npm run bench -w twilio-auth0-client` first).');
+  }
+
+  parts.push('**Targets**');
+  parts.push(
+    targetLines(results)
+      .map((text) => `- ${text}`)
+      .join('\n'),
+  );
+  return parts.join('\n\n');
+}

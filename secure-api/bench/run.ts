@@ -1,0 +1,189 @@
+// `npm run bench` for secure-api: runs every API-side section in one process layout on loopback
+// (servers in child processes, one at a time; the load generator here), merges the function
+// side's figures written by twilio-auth0-client's bench, prints the report and the target
+// lines, writes bench/results/latest.json and rewrites the README's Performance section.
+// Figures only: nothing here fails on a timing.
+import { startAuth0StandIn } from 'local-stack';
+import { cpus, loadavg } from 'node:os';
+import { DEFAULT_SIGNING_KEY_STORE_OPTIONS } from '../src/auth/signing-key-store.js';
+import { DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS } from '../src/auth/verified-token-cache.js';
+import { renderReadme } from './render-readme-table.js';
+import type { BenchResults, FunctionSideFigures, ThroughputRow } from './report/bench-results.js';
+import { markdownReport } from './report/markdown-report.js';
+import { evaluateTargets } from './report/targets.js';
+import { measureRoute } from './sections/api-throughput.js';
+import { hostileKidFlood } from './sections/hostile-kids.js';
+import { FLOOD_GROWTH_BOUND_MB, floodWithDistinctTokens, mb } from './sections/memory-flood.js';
+import { runVerifyMicro } from './sections/verify-micro.js';
+import { STOCK_ROUTE } from './servers/stock-jwt.module.js';
+import {
+  AUDIENCE,
+  createBenchSigningKey,
+  fetchStandInToken,
+  randomKidToken,
+} from './support/bench-tokens.js';
+import { FUNCTION_SIDE_RESULTS_FILE, README_FILE, RESULTS_FILE } from './support/bench-paths.js';
+import { mintFlood } from './support/flood-minter.js';
+import { readJsonFile, writeJsonFile } from './support/json-file.js';
+import { KeySetServer, type PublicJwk } from './support/key-set-server.js';
+import { ServerProcess } from './support/server-process.js';
+
+const FLOOD_TOKENS = Number(process.env.BENCH_FLOOD_TOKENS ?? 100_000);
+const HOSTILE_REQUESTS = 10_000;
+
+const log = (line: string): void => console.log(line);
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const loadAverageAtStart = loadavg()[0] ?? Number.NaN;
+  log(
+    `secure-api bench — load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
+  if (loadAverageAtStart > 0.5) {
+    log('  (the machine is busy: figures will be noisy; rerun when `uptime` shows < 0.5)');
+  }
+
+  const auth0 = await startAuth0StandIn();
+  const token = await fetchStandInToken(auth0.tokenUrl);
+  const floodKey = createBenchSigningKey();
+  const standInKeys = (await (await fetch(auth0.jwksUri)).json()) as { keys: PublicJwk[] };
+  const keySet = await new KeySetServer([...standInKeys.keys, floodKey.jwk]).start();
+  const serverConfig = { issuer: auth0.issuer, audience: AUDIENCE, jwksUri: keySet.jwksUri };
+
+  try {
+    log('2. verification micro-benchmark (child process, one core)');
+    const verify = await runVerifyMicro({ ...serverConfig, token });
+    for (const row of verify) log(`  ${row.label}: ${Math.round(row.opsPerSecond)}/s`);
+
+    log(`4. minting ${FLOOD_TOKENS} distinct valid tokens for the memory flood`);
+    const floodTokens = await mintFlood(floodKey, auth0.issuer, FLOOD_TOKENS);
+    const hostileTokens = Array.from({ length: HOSTILE_REQUESTS }, () =>
+      randomKidToken(auth0.issuer),
+    );
+
+    log('1. API throughput and latency');
+    const throughput: ThroughputRow[] = [];
+    const nodeHttp = await ServerProcess.start('node-http.server', serverConfig);
+    try {
+      throughput.push(
+        ...(await measureRoute(
+          { id: 'node-http', label: 'plain node:http hello', url: `${nodeHttp.url}/hello` },
+          token,
+          log,
+        )),
+      );
+    } finally {
+      await nodeHttp.close();
+    }
+    const express = await ServerProcess.start('express-jwt-bearer.server', serverConfig);
+    try {
+      throughput.push(
+        ...(await measureRoute(
+          {
+            id: 'express-oauth2-jwt-bearer',
+            label: 'Express 5 + express-oauth2-jwt-bearer',
+            url: `${express.url}/secure`,
+          },
+          token,
+          log,
+        )),
+      );
+    } finally {
+      await express.close();
+    }
+
+    const api = await ServerProcess.start('our-app.server', serverConfig);
+    try {
+      const beforeLoad = await api.stats();
+      for (const route of [
+        { id: 'unguarded', label: 'secure-api GET /health (unguarded)', path: '/health' },
+        { id: 'ours', label: 'secure-api GET /secure (our guard)', path: '/secure' },
+        {
+          id: 'stock',
+          label: 'secure-api + stock AuthGuard/passport-jwt/passportJwtSecret',
+          path: STOCK_ROUTE,
+        },
+      ] as const) {
+        throughput.push(
+          ...(await measureRoute(
+            { id: route.id, label: route.label, url: `${api.url}${route.path}` },
+            token,
+            log,
+          )),
+        );
+      }
+      const afterLoad = await api.stats();
+
+      log(`4. memory: flood of ${floodTokens.length} distinct valid tokens on GET /secure`);
+      const flood = await floodWithDistinctTokens(api, '/secure', floodTokens);
+      const memory = {
+        rssBeforeLoadMb: mb(beforeLoad.rssBytes),
+        rssAfterLoadMb: mb(afterLoad.rssBytes),
+        rssAfterFloodMb: mb(flood.after.rssBytes),
+        heapUsedAfterFloodMb: mb(flood.after.heapUsedBytes),
+        floodTokens: floodTokens.length,
+        floodRequestsPerSecond: flood.requestsPerSecond,
+        floodSuccessRate: flood.successRate,
+        verifiedTokenCacheEntries: flood.after.extra.verifiedTokenCacheSize ?? Number.NaN,
+        verifiedTokenCacheMaxEntries: DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS.maxEntries,
+        floodGrowthBoundMb: FLOOD_GROWTH_BOUND_MB,
+        floodGrowthMb: mb(flood.after.rssBytes - afterLoad.rssBytes),
+      };
+      log(
+        `  RSS ${memory.rssBeforeLoadMb.toFixed(1)} → ${memory.rssAfterLoadMb.toFixed(1)} → ` +
+          `${memory.rssAfterFloodMb.toFixed(1)} MB; ${Math.round(flood.requestsPerSecond)} req/s; ` +
+          `cache ${memory.verifiedTokenCacheEntries} entries`,
+      );
+
+      log(`5. ${HOSTILE_REQUESTS} random-kid requests while valid traffic continues`);
+      const hostileKids = await hostileKidFlood({
+        url: `${api.url}/secure`,
+        validToken: token,
+        hostileTokens,
+        keySet,
+        unknownKidCooldownSeconds: DEFAULT_SIGNING_KEY_STORE_OPTIONS.unknownKidCooldownMs / 1000,
+      });
+      log(
+        `  ${hostileKids.jwksFetches} JWKS fetches in ${hostileKids.seconds.toFixed(1)} s; ` +
+          `valid: ${hostileKids.validRequests} requests, ${(hostileKids.validSuccessRate * 100).toFixed(2)} % served`,
+      );
+
+      const functionSide = readJsonFile<FunctionSideFigures>(FUNCTION_SIDE_RESULTS_FILE);
+      const figures = { throughput, verify, memory, hostileKids, functionSide };
+      const cpu = cpus();
+      const results: BenchResults = {
+        generatedAt: new Date().toISOString(),
+        totalSeconds: (performance.now() - startedAt) / 1000,
+        machine: {
+          cpus: cpu.length,
+          cpuModel: cpu[0]?.model.trim() ?? 'unknown',
+          node: process.version,
+          platform: `${process.platform} ${process.arch}`,
+          loadAverageAtStart,
+        },
+        ...figures,
+        targets: evaluateTargets(figures),
+      };
+      await writeJsonFile(RESULTS_FILE, results);
+      renderReadme(results);
+      log('');
+      log(markdownReport(results));
+      log('');
+      log(`written: ${RESULTS_FILE}; README section rewritten: ${README_FILE}`);
+    } finally {
+      await api.close();
+    }
+  } finally {
+    await keySet.close();
+    await auth0.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exitCode = 1;
+});
