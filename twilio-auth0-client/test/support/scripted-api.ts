@@ -1,6 +1,7 @@
 // A small stand-in for secure-api whose answers a test scripts: 401 invalid_token, 5xx, a hang,
 // a dropped connection. Faults like these are played better by a scripted server than by the
-// real API. By default it answers like secure-api's GET /secure: 200 with the token's claims.
+// real API. By default it answers like secure-api's GET /secure (200 with the token's claims)
+// and finds no customer for any phone.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -33,6 +34,12 @@ export function claimsOf(token: string | undefined): Record<string, unknown> {
 export const answerLikeSecureApi: Script = (call) => {
   if (!call.token)
     return { status: 401, body: { statusCode: 401, error: 'unauthorized', message: 'No token' } };
+  if (call.path.startsWith('/customers?')) {
+    return {
+      status: 404,
+      body: { statusCode: 404, error: 'customer_not_found', message: 'No customer' },
+    };
+  }
   const { sub, azp, scope, aud, iss, exp } = claimsOf(call.token);
   return { status: 200, body: { sub, azp, scope, aud, iss, exp } };
 };

@@ -52,7 +52,7 @@ export class ClientCredentialsSource {
   ) {}
 
   async fetch(deadline: Deadline, options: FetchOptions = {}): Promise<IssuedToken> {
-    const reserveMs = options.reserveMs ?? DEFAULT_RESERVE_MS;
+    const reserveMs = options.reserveMs ?? deadline.reserve(DEFAULT_RESERVE_MS, 0.2);
     for (let attempt = 1; ; attempt += 1) {
       const outcome = await this.attempt(deadline, reserveMs);
       if ('token' in outcome) return outcome.token;

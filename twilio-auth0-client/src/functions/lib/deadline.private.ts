@@ -49,6 +49,14 @@ export class Deadline {
     return Math.floor(available);
   }
 
+  /**
+   * A reserve of `capMs`, scaled down for short budgets to `fraction` of the whole budget, so
+   * that a small FUNCTION_DEADLINE_MS still leaves every step some time.
+   */
+  reserve(capMs: number, fraction: number): number {
+    return Math.min(capMs, Math.floor(this.budgetMs * fraction));
+  }
+
   /** Whether waiting `ms` would still leave `reserveMs` for the work that follows. */
   fits(ms: number, reserveMs = 0): boolean {
     return ms + reserveMs <= this.remainingMs();

@@ -267,7 +267,7 @@ export class TokenCache {
     let delay = POLL_FIRST_MS;
     for (let poll = 0; poll < MAX_POLLS; poll += 1) {
       const pause = Math.round(delay * (0.5 + this.random()));
-      if (!deadline.fits(pause, SELF_FETCH_RESERVE_MS)) break;
+      if (!deadline.fits(pause, deadline.reserve(SELF_FETCH_RESERVE_MS, 0.4))) break;
       await deadline.sleep(pause);
       delay = Math.min(delay * 2, POLL_MAX_MS);
       const read = await this.store.read(this.syncTimeout(deadline));
@@ -374,7 +374,8 @@ export class TokenCache {
     this.entry.syncDownUntil = this.now() + SYNC_DOWN_BACKOFF_MS;
   }
 
-  private syncTimeout(deadline: Deadline, reserveMs = 1000): number {
+  /** A Sync call's timeout, keeping `reserveMs` (default: time for the token fetch and API call). */
+  private syncTimeout(deadline: Deadline, reserveMs = deadline.reserve(1000, 0.2)): number {
     return deadline.timeoutFor('the Sync request', SYNC_CALL_CAP_MS, reserveMs);
   }
 }

@@ -1,0 +1,179 @@
+// Section F of bad-input-and-faults.md: secrets never leave the function, and configuration
+// problems are named without their values.
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
+import {
+  startAuth0StandIn,
+  startSyncStandIn,
+  type Auth0StandIn,
+  type SyncStandIn,
+} from 'local-stack';
+import { handler as testApiCall } from '../src/functions/test-api-call';
+import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
+import { captureLogs, type CapturedLogs } from './support/capture-logs';
+import { AUTH_TOKEN, CLIENT_SECRET, functionEnv, SERVICE_SID } from './support/env';
+import { eventFor, invoke, type Answer } from './support/invoke';
+import { invalidToken, startScriptedApi, type ScriptedApi } from './support/scripted-api';
+import { signedEvent } from './support/signing';
+import { documentData } from './support/sync-documents';
+
+let auth0: Auth0StandIn;
+let sync: SyncStandIn;
+let api: ScriptedApi;
+let logs: CapturedLogs;
+
+beforeAll(async () => {
+  [auth0, sync, api] = await Promise.all([
+    startAuth0StandIn(),
+    startSyncStandIn(),
+    startScriptedApi(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([auth0.close(), sync.close(), api.close()]);
+});
+beforeEach(() => {
+  logs = captureLogs();
+  sync.clearFaults();
+  auth0.clearFaults();
+});
+afterEach(() => logs.restore());
+
+/** Every token any server saw: what the API received and what Sync stores. */
+function tokensSeen(...apis: ScriptedApi[]): string[] {
+  const fromApi = apis.flatMap((a) => a.calls.map((c) => c.token ?? ''));
+  const fromSync = sync
+    .documents(SERVICE_SID)
+    .map((d) => (d.data as Record<string, unknown>).access_token)
+    .filter((t): t is string => typeof t === 'string');
+  return [...new Set([...fromApi, ...fromSync])].filter((t) => t.length > 0);
+}
+
+function expectNoSecrets(answers: Answer[], secrets: string[]): void {
+  const everything = [
+    ...answers.map((a) => `${a.text}\n${JSON.stringify(a.headers)}`),
+    ...logs.lines,
+  ];
+  expect(everything.length).toBeGreaterThan(answers.length); // the log lines were captured
+  for (const text of everything) {
+    for (const secret of secrets) {
+      expect(text).not.toContain(secret);
+      // Nor the signature half of a token, which alone would identify it.
+      if (secret.split('.').length === 3) expect(text).not.toContain(secret.split('.')[2]);
+    }
+  }
+}
+
+it('F46: logs, error messages and responses of failing and succeeding runs contain no client secret, token or auth token', async () => {
+  const cacheKey = randomBytes(32).toString('base64');
+  const env = functionEnv(auth0, sync, api.url, { TOKEN_CACHE_KEY: cacheKey });
+  const rejecting = await startScriptedApi(() => invalidToken);
+  const failing = await startScriptedApi(() => ({
+    status: 500,
+    body: { error: 'internal_error' },
+  }));
+  const wrongSecret = `wrong-${randomBytes(8).toString('hex')}`;
+  try {
+    const answers: Answer[] = [];
+    // Succeeding runs: JSON and HTML diagnosis, a signed lookup, a memory hit.
+    answers.push(await invoke(testApiCall, env, '/test-api-call'));
+    answers.push(
+      await invoke(testApiCall, env, '/test-api-call', eventFor({}, { accept: 'text/html' })),
+    );
+    answers.push(
+      await invoke(
+        customerLookup,
+        env,
+        '/customer-lookup',
+        signedEvent('/customer-lookup', { phone: '+15005550001' }),
+      ),
+    );
+    // Failing runs: a rejected secret, rejected tokens, a failing API, Sync and Auth0 down.
+    answers.push(
+      await invoke(
+        testApiCall,
+        { ...env, AUTH0_CLIENT_SECRET: wrongSecret, TWILIO_SYNC_TOKEN_DOC: 'secrets-2' },
+        '/t',
+      ),
+    );
+    auth0.setTokenLifetime(86000); // the refetched token differs from the rejected one
+    answers.push(
+      await invoke(testApiCall, { ...env, API_BASE_URL: rejecting.url }, '/test-api-call'),
+    );
+    auth0.setTokenLifetime(86400);
+    answers.push(
+      await invoke(
+        testApiCall,
+        { ...env, API_BASE_URL: failing.url },
+        '/test-api-call',
+        eventFor({}, { accept: 'text/html' }),
+      ),
+    );
+    sync.injectFault({ kind: 'unavailable', count: 10 });
+    auth0.injectFault({ target: 'token', kind: 'error', count: 10 });
+    answers.push(
+      await invoke(testApiCall, { ...env, TWILIO_SYNC_TOKEN_DOC: 'secrets-3' }, '/test-api-call'),
+    );
+    answers.push(
+      await invoke(customerLookup, env, '/customer-lookup', eventFor({ phone: '+15005550001' })),
+    );
+
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 502, 502, 502, 503, 403]);
+    const tokens = tokensSeen(api, rejecting, failing);
+    expect(tokens.length).toBeGreaterThanOrEqual(2);
+    expectNoSecrets(answers, [CLIENT_SECRET, wrongSecret, AUTH_TOKEN, cacheKey, ...tokens]);
+    // With TOKEN_CACHE_KEY set, the Sync document holds only ciphertext.
+    const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!);
+    expect(data?.access_token).toBeUndefined();
+    expect(String(data?.access_token_encrypted)).toMatch(/^v1\./);
+    for (const token of tokens) expect(JSON.stringify(data)).not.toContain(token);
+  } finally {
+    await Promise.all([rejecting.close(), failing.close()]);
+  }
+});
+
+it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the variable, never its value', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const marker = 'SeCrEtVaLuE';
+  const cases: Array<[string, string | undefined]> = [
+    ['ACCOUNT_SID', undefined],
+    ['ACCOUNT_SID', `AC${marker}`],
+    ['AUTH_TOKEN', undefined],
+    ['AUTH_TOKEN', `${marker}0000000000000000000000`],
+    ['TWILIO_SYNC_SERVICE_SID', undefined],
+    ['TWILIO_SYNC_SERVICE_SID', `IS${marker}`],
+    ['TWILIO_SYNC_TOKEN_DOC', undefined],
+    ['TWILIO_SYNC_TOKEN_DOC', `${marker} with spaces`],
+    ['TWILIO_SYNC_BASE_URL', `ftp://${marker}.example`],
+    ['AUTH0_TOKEN_URL', undefined],
+    ['AUTH0_TOKEN_URL', `http://${marker}.example/oauth/token`], // plain http off loopback
+    ['AUTH0_TOKEN_URL', `https://user:${marker}@tenant.example/oauth/token`],
+    ['AUTH0_CLIENT_ID', undefined],
+    ['AUTH0_CLIENT_SECRET', undefined],
+    ['AUTH0_CLIENT_SECRET', `${marker} x`],
+    ['AUTH0_AUDIENCE', undefined],
+    ['AUTH0_AUDIENCE', '   '],
+    ['API_BASE_URL', `not a url ${marker}`],
+    ['FUNCTION_DEADLINE_MS', `${marker}`],
+    ['FUNCTION_DEADLINE_MS', '12000'],
+    ['TOKEN_CACHE_KEY', `${marker}`],
+    ['TOKEN_CACHE_KEY', randomBytes(16).toString('base64')],
+    ['ENABLE_TEST_ENDPOINT', marker],
+  ];
+  auth0.resetCounters();
+  for (const [name, value] of cases) {
+    const broken: Record<string, string> = { ...env };
+    if (value === undefined) delete broken[name];
+    else broken[name] = value;
+    const answer = await invoke(testApiCall, broken, '/test-api-call');
+    expect({ name, status: answer.status }).toEqual({ name, status: 500 });
+    expect(answer.body.error).toMatchObject({ code: 'CONFIG_INVALID', variable: name });
+    expect(answer.body.error.message).toContain(name);
+    if (value !== undefined && value.trim() !== '') {
+      expect(answer.text).not.toContain(value);
+      expect(answer.text).not.toContain(marker);
+    }
+  }
+  expect(logs.lines.join('\n')).not.toContain(marker);
+  expect(auth0.counters().tokenRequests).toBe(0);
+});
