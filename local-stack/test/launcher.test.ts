@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { buildOutOfDate } from '../src/launcher/build-step';
 import { ChildProcessGroup } from '../src/launcher/child-process-group';
-import { LauncherError } from '../src/launcher/launcher-error';
+import { LocalStackError } from '../src/shared/local-stack-error';
 import { readableLine, createPrefixedOutput } from '../src/launcher/log-output';
 import { portsFromEnvironment, resolvePorts } from '../src/launcher/ports';
 import {
@@ -78,7 +78,7 @@ describe('ports', () => {
 
   it('rejects a value that is not a port, naming the variable', () => {
     expect(() => portsFromEnvironment({ FUNCTIONS_PORT: 'http' })).toThrow(/FUNCTIONS_PORT=http/);
-    expect(() => portsFromEnvironment({ LOCAL_SYNC_PORT: '70000' })).toThrow(LauncherError);
+    expect(() => portsFromEnvironment({ LOCAL_SYNC_PORT: '70000' })).toThrow(LocalStackError);
   });
 
   it('gives every unset part its own free port', async () => {
@@ -93,9 +93,9 @@ describe('ports', () => {
     const error = await resolvePorts({ api: loopback.port, functions: wildcard.port }).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(LauncherError);
-    expect((error as LauncherError).code).toBe('PORT_IN_USE');
-    const message = (error as LauncherError).message;
+    expect(error).toBeInstanceOf(LocalStackError);
+    expect((error as LocalStackError).code).toBe('PORT_IN_USE');
+    const message = (error as LocalStackError).message;
     expect(message).toContain(`Port ${loopback.port} is already in use`);
     expect(message).toContain('API_PORT');
     expect(message).toContain(`Port ${wildcard.port} is already in use`);
@@ -354,9 +354,9 @@ describe('build step', () => {
       log: () => {},
     };
     const error = await buildOutOfDate(options).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LauncherError);
-    expect((error as LauncherError).code).toBe('BUILD_FAILED');
-    expect((error as LauncherError).message).toContain('npm run build -w pkg failed');
-    expect((error as LauncherError).message).toContain('error TS1005');
+    expect(error).toBeInstanceOf(LocalStackError);
+    expect((error as LocalStackError).code).toBe('BUILD_FAILED');
+    expect((error as LocalStackError).message).toContain('npm run build -w pkg failed');
+    expect((error as LocalStackError).message).toContain('error TS1005');
   }, 30_000);
 });

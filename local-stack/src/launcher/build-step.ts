@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { LauncherError } from './launcher-error';
+import { LocalStackError } from '../shared/local-stack-error';
 
 const REMEMBERED_LINES = 20;
 
@@ -87,7 +87,7 @@ async function build(o: BuildOptions, pkg: string): Promise<void> {
     child.once('error', () => resolve(null));
   });
   if (code !== 0) {
-    throw new LauncherError(
+    throw new LocalStackError(
       'BUILD_FAILED',
       `npm run build -w ${pkg} failed (exit ${String(code)}).` +
         (recent.length > 0 ? `\nIts last lines:\n${recent.map((l) => `  ${l}`).join('\n')}` : ''),

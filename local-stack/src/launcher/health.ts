@@ -1,7 +1,7 @@
 // Waiting until a part is ready to serve: a stand-in says so with a `ready <url>` line,
 // secure-api with 200 on GET /health/ready, twilio-run by answering HTTP at all. Each wait
 // gives up when the part exits or its time runs out, naming the part and what it printed.
-import { LauncherError } from './launcher-error';
+import { LocalStackError } from '../shared/local-stack-error';
 import { type ManagedChild } from './child-process-group';
 import { PARTS } from './parts';
 
@@ -69,7 +69,7 @@ async function raceWithExitAndTimeout<T>(
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       reject(
-        new LauncherError(
+        new LocalStackError(
           'PART_NOT_READY',
           `The ${title} was not ready after ${Math.round(timeoutMs / 1000)} s.${tail(child)}`,
         ),
@@ -78,7 +78,7 @@ async function raceWithExitAndTimeout<T>(
   });
   const exit = child.exited.then((info): never => {
     const how = info.signal === null ? `code ${String(info.code)}` : `signal ${info.signal}`;
-    throw new LauncherError(
+    throw new LocalStackError(
       'PART_EXITED',
       `The ${title} exited (${how}) while starting.${tail(child)}`,
     );

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { banner } from './banner';
 import { buildOutOfDate } from './build-step';
-import { LauncherError } from './launcher-error';
+import { LocalStackError } from '../shared/local-stack-error';
 import { createPrefixedOutput } from './log-output';
 import { portsFromEnvironment, resolvePorts } from './ports';
 import { defaultRootDir, startSystem, type RunningSystem } from './system';
@@ -64,7 +64,9 @@ async function main(): Promise<number> {
     });
   } catch (error) {
     if (stopRequested.signal.aborted) return 0;
-    complain(error instanceof LauncherError ? error.message : `Start-up failed: ${String(error)}`);
+    complain(
+      error instanceof LocalStackError ? error.message : `Start-up failed: ${String(error)}`,
+    );
     return 1;
   }
 

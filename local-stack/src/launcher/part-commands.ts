@@ -4,7 +4,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildSpec } from './child-process-group';
-import { LauncherError } from './launcher-error';
+import { LocalStackError } from '../shared/local-stack-error';
 import { type PartName } from './parts';
 import {
   apiEnvironment,
@@ -34,7 +34,7 @@ export function assertBuilt(rootDir: string, parts: readonly PartName[]): void {
   const missing = parts.filter((part) => !existsSync(join(rootDir, LAYOUT[part].entry)));
   if (missing.length === 0) return;
   const commands = [...new Set(missing.map((part) => LAYOUT[part].buildCommand))];
-  throw new LauncherError(
+  throw new LocalStackError(
     'NOT_BUILT',
     `Not built yet: ${missing.map((part) => LAYOUT[part].entry).join(', ')}. Run: ${commands.join(' && ')}`,
   );
@@ -101,7 +101,7 @@ function twilioRunBinary(root: string): string {
   ];
   const found = candidates.find((candidate) => existsSync(candidate));
   if (found === undefined) {
-    throw new LauncherError(
+    throw new LocalStackError(
       'NOT_BUILT',
       'twilio-run is not installed: run `npm install` at the root.',
     );

@@ -1,7 +1,7 @@
 // Which port each part listens on, and whether those ports are free before anything starts:
 // a clear message naming the port and the variable that moves it beats a child's EADDRINUSE.
 import { createServer } from 'node:net';
-import { LauncherError } from './launcher-error';
+import { LocalStackError } from '../shared/local-stack-error';
 import { PART_NAMES, PARTS, type PartName } from './parts';
 
 export type PartPorts = Record<PartName, number>;
@@ -20,7 +20,7 @@ export function portsFromEnvironment(env: NodeJS.ProcessEnv): PartPorts {
 function parsePort(variable: string, raw: string): number {
   const port = Number(raw.trim());
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new LauncherError('INVALID_PORT', `${variable}=${raw} is not a port number (1-65535).`);
+    throw new LocalStackError('INVALID_PORT', `${variable}=${raw} is not a port number (1-65535).`);
   }
   return port;
 }
@@ -64,7 +64,7 @@ export async function resolvePorts(requested: Partial<PartPorts>): Promise<PartP
     if (!(await isPortFree(wanted))) busy.push(part);
   }
   if (busy.length > 0) {
-    throw new LauncherError(
+    throw new LocalStackError(
       'PORT_IN_USE',
       [
         ...busy.map((part) => busyPortLine(part, ports[part])),
@@ -75,7 +75,7 @@ export async function resolvePorts(requested: Partial<PartPorts>): Promise<PartP
   }
   const values = Object.values(ports);
   if (new Set(values).size !== values.length) {
-    throw new LauncherError(
+    throw new LocalStackError(
       'INVALID_PORT',
       `Two parts were given the same port: ${describePorts(ports)}.`,
     );
