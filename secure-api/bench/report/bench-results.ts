@@ -64,8 +64,10 @@ export interface FunctionSideFigures {
     invocations: number;
     p50Ms: number;
     p99Ms: number;
+    /** The function's call to secure-api (timed at its HTTP client). */
     apiP50Ms: number;
-    tokenP50Ms: number;
+    /** Everything else: token from memory/Sync/Auth0, Twilio client, the function's own work. */
+    otherP50Ms: number;
   }>;
   memoryHit: { invocations: number; syncReads: number; tokenRequests: number };
   rollover: {

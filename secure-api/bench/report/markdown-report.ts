@@ -116,14 +116,14 @@ export function markdownReport(results: BenchResults): string {
     );
     parts.push(
       table(
-        ['invocation', 'n', 'p50 ms', 'p99 ms', 'API p50 ms', 'token p50 ms'],
+        ['invocation', 'n', 'p50 ms', 'p99 ms', 'API call p50 ms', 'rest p50 ms'],
         fn.latency.map((row) => [
           row.label,
           String(row.invocations),
           fixed(row.p50Ms),
           fixed(row.p99Ms),
           fixed(row.apiP50Ms),
-          fixed(row.tokenP50Ms),
+          fixed(row.otherP50Ms),
         ]),
         [false, true, true, true, true, true],
       ),
