@@ -10,6 +10,8 @@ export interface ApiCall {
   path: string;
   token: string | undefined;
   body: string;
+  /** When the call arrived (epoch ms). */
+  at: number;
 }
 
 export type ScriptedReply =
@@ -66,6 +68,7 @@ export async function startScriptedApi(script: Script = answerLikeSecureApi): Pr
         path: req.url ?? '/',
         token: auth?.startsWith('Bearer ') ? auth.slice(7) : undefined,
         body: Buffer.concat(chunks).toString('utf8'),
+        at: Date.now(),
       };
       calls.push(call);
       const reply = script(call, calls.length - 1);

@@ -124,6 +124,21 @@ function readCacheKey(env: EnvironmentSource): Buffer | undefined {
 }
 
 export function readServiceConfig(env: EnvironmentSource): ServiceConfig {
+  // Checked in the order the variables are documented, so the first problem named is the
+  // first one a reader of .env.example would meet.
+  const accountSid = matching(
+    env,
+    'ACCOUNT_SID',
+    /^AC[0-9a-fA-F]{32}$/,
+    'AC followed by 32 hex digits',
+  );
+  const authToken = readDoorConfig(env).authToken;
+  const syncServiceSid = matching(
+    env,
+    'TWILIO_SYNC_SERVICE_SID',
+    /^IS[0-9a-fA-F]{32}$/,
+    'IS followed by 32 hex digits',
+  );
   const syncTokenDoc = matching(
     env,
     'TWILIO_SYNC_TOKEN_DOC',
@@ -134,14 +149,9 @@ export function readServiceConfig(env: EnvironmentSource): ServiceConfig {
     invalid('TWILIO_SYNC_TOKEN_DOC', 'a unique name that is not shaped like a document SID');
   }
   return {
-    accountSid: matching(env, 'ACCOUNT_SID', /^AC[0-9a-fA-F]{32}$/, 'AC followed by 32 hex digits'),
-    authToken: readDoorConfig(env).authToken,
-    syncServiceSid: matching(
-      env,
-      'TWILIO_SYNC_SERVICE_SID',
-      /^IS[0-9a-fA-F]{32}$/,
-      'IS followed by 32 hex digits',
-    ),
+    accountSid,
+    authToken,
+    syncServiceSid,
     syncTokenDoc,
     // The Basic-auth header carries the auth token: plain http only to a loopback stand-in.
     syncBaseUrl: secureUrl(optional(env, 'TWILIO_SYNC_BASE_URL'), 'TWILIO_SYNC_BASE_URL')?.replace(
