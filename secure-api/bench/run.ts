@@ -11,16 +11,18 @@ import { renderReadme } from './render-readme-table.js';
 import type { BenchResults, FunctionSideFigures, ThroughputRow } from './report/bench-results.js';
 import { markdownReport } from './report/markdown-report.js';
 import { evaluateTargets } from './report/targets.js';
-import { measureRoute } from './sections/api-throughput.js';
+import { MEASURE_SECONDS, measureRoute, WARM_UP_SECONDS } from './sections/api-throughput.js';
 import { hostileKidFlood } from './sections/hostile-kids.js';
 import { FLOOD_GROWTH_BOUND_MB, floodWithDistinctTokens, mb } from './sections/memory-flood.js';
 import { runVerifyMicro } from './sections/verify-micro.js';
 import { STOCK_ROUTE } from './servers/stock-jwt.module.js';
 import {
   AUDIENCE,
+  claimsFor,
   createBenchSigningKey,
   fetchStandInToken,
   randomKidToken,
+  signToken,
 } from './support/bench-tokens.js';
 import { FUNCTION_SIDE_RESULTS_FILE, README_FILE, RESULTS_FILE } from './support/bench-paths.js';
 import { mintFlood } from './support/flood-minter.js';
@@ -54,7 +56,10 @@ async function main(): Promise<void> {
 
   try {
     log('2. verification micro-benchmark (child process, one core)');
-    const verify = await runVerifyMicro({ ...serverConfig, token });
+    const microTokens = [1, 2].map((n) =>
+      signToken(floodKey.kid, claimsFor(auth0.issuer, { jti: `micro-${n}` }), floodKey.privateKey),
+    ) as [string, string];
+    const verify = await runVerifyMicro({ ...serverConfig, tokens: microTokens });
     for (const row of verify) log(`  ${row.label}: ${Math.round(row.opsPerSecond)}/s`);
 
     log(`4. minting ${FLOOD_TOKENS} distinct valid tokens for the memory flood`);
@@ -122,6 +127,8 @@ async function main(): Promise<void> {
         rssBeforeLoadMb: mb(beforeLoad.rssBytes),
         rssAfterLoadMb: mb(afterLoad.rssBytes),
         rssAfterFloodMb: mb(flood.after.rssBytes),
+        heapUsedBeforeLoadMb: mb(beforeLoad.heapUsedBytes),
+        heapUsedAfterLoadMb: mb(afterLoad.heapUsedBytes),
         heapUsedAfterFloodMb: mb(flood.after.heapUsedBytes),
         floodTokens: floodTokens.length,
         floodRequestsPerSecond: flood.requestsPerSecond,
@@ -156,6 +163,8 @@ async function main(): Promise<void> {
       const results: BenchResults = {
         generatedAt: new Date().toISOString(),
         totalSeconds: (performance.now() - startedAt) / 1000,
+        warmUpSeconds: WARM_UP_SECONDS,
+        measureSeconds: MEASURE_SECONDS,
         machine: {
           cpus: cpu.length,
           cpuModel: cpu[0]?.model.trim() ?? 'unknown',

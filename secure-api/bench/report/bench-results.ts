@@ -32,6 +32,8 @@ export interface MemoryFigures {
   rssBeforeLoadMb: number;
   rssAfterLoadMb: number;
   rssAfterFloodMb: number;
+  heapUsedBeforeLoadMb: number;
+  heapUsedAfterLoadMb: number;
   heapUsedAfterFloodMb: number;
   floodTokens: number;
   floodRequestsPerSecond: number;
@@ -95,6 +97,9 @@ export interface TargetLine {
 export interface BenchResults {
   generatedAt: string;
   totalSeconds: number;
+  /** Length of each throughput run's warm-up and measurement. */
+  warmUpSeconds: number;
+  measureSeconds: number;
   machine: MachineDescription;
   throughput: ThroughputRow[];
   verify: VerifyRow[];

@@ -51,7 +51,8 @@ export function markdownReport(results: BenchResults): string {
 
   parts.push(
     '**API throughput and latency** (autocannon in the parent process, each server in its own ' +
-      'process, one at a time; the same valid RS256 token on every request; 1.5 s warm-up, then 5 s; ' +
+      'process, one at a time; the same valid RS256 token on every request; ' +
+      `${results.warmUpSeconds} s warm-up, then ${results.measureSeconds} s; ` +
       'request logging off everywhere)',
   );
   parts.push(
@@ -79,21 +80,33 @@ export function markdownReport(results: BenchResults): string {
   );
 
   const mem = results.memory;
-  parts.push('**Memory of the API process** (RSS after a full GC)');
+  parts.push(
+    `**Memory of the API process** (after a full GC; bound: RSS growth during the flood ` +
+      `≤ ${mem.floodGrowthBoundMb} MB)`,
+  );
   parts.push(
     table(
-      ['moment', 'RSS MB'],
+      ['moment', 'RSS MB', 'heap used MB'],
       [
-        ['after start-up, before any load', fixed(mem.rssBeforeLoadMb, 1)],
-        ['after the throughput runs', fixed(mem.rssAfterLoadMb, 1)],
+        [
+          'after start-up, before any load',
+          fixed(mem.rssBeforeLoadMb, 1),
+          fixed(mem.heapUsedBeforeLoadMb, 1),
+        ],
+        [
+          'after the throughput runs',
+          fixed(mem.rssAfterLoadMb, 1),
+          fixed(mem.heapUsedAfterLoadMb, 1),
+        ],
         [
           `after ${int(mem.floodTokens)} distinct valid tokens ` +
             `(${int(mem.floodRequestsPerSecond)} req/s, ${percent(mem.floodSuccessRate)} accepted; ` +
             `cache holds ${int(mem.verifiedTokenCacheEntries)} of max ${int(mem.verifiedTokenCacheMaxEntries)})`,
           fixed(mem.rssAfterFloodMb, 1),
+          fixed(mem.heapUsedAfterFloodMb, 1),
         ],
       ],
-      [false, true],
+      [false, true, true],
     ),
   );
 

@@ -6,7 +6,7 @@ import { runLoad } from '../support/load-run.js';
 export const CONNECTION_COUNTS = [1, 50] as const;
 // BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
 export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 5);
-const WARM_UP_SECONDS = Math.min(1.5, MEASURE_SECONDS);
+export const WARM_UP_SECONDS = Math.min(1.5, MEASURE_SECONDS);
 
 export interface RouteUnderLoad {
   id: ThroughputRow['id'];
