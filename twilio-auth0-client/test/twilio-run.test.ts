@@ -32,6 +32,13 @@ afterAll(async () => {
   await Promise.all([auth0.close(), sync.close()]);
 });
 
+/** On a failing count, show the functions' log lines (events, timings) to explain it. */
+function explainIfNotOne(): void {
+  if (auth0.counters().tokenRequests === 1) return;
+  const lines = twilioRun.output().filter((line) => line.includes('"fn"'));
+  process.stderr.write(`${lines.slice(-20).join('\n')}\n`);
+}
+
 async function get(path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${twilioRun.url}${path}`, {
     headers,
@@ -61,6 +68,7 @@ it('Stampede: 20 concurrent /test-api-call in separate processes on an empty cac
   auth0.resetCounters();
   expect(documentData(sync, docName)).toBeUndefined();
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('/test-api-call')));
+  explainIfNotOne();
 
   expect(auth0.counters().tokenRequests).toBe(1);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
@@ -90,8 +98,13 @@ it('D37: many concurrent refreshes in separate processes (expired token in Sync)
   );
   auth0.setTokenLifetime(86000); // so the new token differs from the stampede's
   auth0.resetCounters();
+  sync.resetCounters();
+  // Sync answers slowly (still inside the per-call timeout), so the processes' reads overlap and
+  // several find the same expired revision: their conditional claims race.
+  sync.injectFault({ kind: 'slow', count: 20, delayMs: 800 });
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('/test-api-call')));
   auth0.setTokenLifetime(86400);
+  explainIfNotOne();
 
   expect(auth0.counters().tokenRequests).toBe(1);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));

@@ -18,12 +18,18 @@ export async function seedDocument(
   await documents(sync).create({ uniqueName, data, ttl: 3600 });
 }
 
+/** Replaces the document's data, creating the document if it does not exist. */
 export async function replaceDocument(
   sync: SyncStandIn,
   uniqueName: string,
   data: object,
 ): Promise<void> {
-  await documents(sync)(uniqueName).update({ data, ttl: 3600 });
+  try {
+    await documents(sync)(uniqueName).update({ data, ttl: 3600 });
+  } catch (error) {
+    if ((error as { status?: number }).status !== 404) throw error;
+    await seedDocument(sync, uniqueName, data);
+  }
 }
 
 export function documentData(

@@ -52,6 +52,16 @@ describe('token endpoint response', () => {
     });
     expect(validateTokenResponse({ ...good, token_type: 'bearer' }, 0).accessToken).toBe('a.b.c');
   });
+  it("takes the JWT's own exp when it comes before now + expires_in (issued before it arrived)", () => {
+    const payload = Buffer.from(JSON.stringify({ exp: 110 })).toString('base64url');
+    const token = `eyJhbGciOiJSUzI1NiJ9.${payload}.sig`;
+    expect(
+      validateTokenResponse({ ...good, access_token: token, expires_in: 10 }, 100_900).expiresAt,
+    ).toBe(110_000);
+    expect(() =>
+      validateTokenResponse({ ...good, access_token: token, expires_in: 10 }, 111_000),
+    ).toThrow(expect.objectContaining({ code: 'TOKEN_RESPONSE_INVALID' }));
+  });
   it.each([
     ['not an object', 'nope'],
     ['no access_token', { ...good, access_token: undefined }],

@@ -85,7 +85,10 @@ export class AuthorizedApi {
     const outcome = await this.timed('apiMs', () =>
       this.api.send(request, first.accessToken, deadline),
     );
-    if (outcome.kind === 'response') return { response: outcome.response, token: first };
+    if (outcome.kind === 'response') {
+      this.log.set('apiStatus', outcome.response.status);
+      return { response: outcome.response, token: first };
+    }
 
     const second = await this.timed('tokenRetryMs', () =>
       this.tokens.invalidate(first.accessToken, deadline),
@@ -94,7 +97,10 @@ export class AuthorizedApi {
     const retried = await this.timed('apiRetryMs', () =>
       this.api.send(request, second.accessToken, deadline),
     );
-    if (retried.kind === 'response') return { response: retried.response, token: second };
+    if (retried.kind === 'response') {
+      this.log.set('apiStatus', retried.response.status);
+      return { response: retried.response, token: second };
+    }
     throw new FunctionError('API_UNAUTHORIZED', 'API rejected a newly obtained token');
   }
 

@@ -174,7 +174,28 @@ export function validateTokenResponse(data: unknown, now = Date.now()): IssuedTo
       `has a missing or absurd expires_in (expected ${MIN_EXPIRES_IN_S}..${MAX_EXPIRES_IN_S} s)`,
     );
   }
-  return { accessToken, expiresAt: now + Math.floor(expiresIn * 1000), fetchedAt: now };
+  // expires_in counts from issuance, which was before this response arrived; a JWT's own `exp`
+  // (read, not verified) is the tighter bound when there is one.
+  const expiresAt = Math.min(
+    now + Math.floor(expiresIn * 1000),
+    jwtExpiryMs(accessToken) ?? Infinity,
+  );
+  if (expiresAt <= now) throw invalidResponse('has a token that is already expired');
+  return { accessToken, expiresAt, fetchedAt: now };
+}
+
+/** The `exp` claim of a JWT in epoch milliseconds, when the token is a readable JWT. */
+function jwtExpiryMs(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp: unknown = (
+      JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }
+    ).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The RFC 6749 `error` code of an error body, when it is a plain code. */

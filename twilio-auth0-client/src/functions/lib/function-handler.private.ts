@@ -87,22 +87,20 @@ export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature 
       clearTimeout(hardStop);
       const status = result.status ?? 200;
       log.finish({ status, code, totalMs: Date.now() - startedAt });
-      const response = new Twilio.Response();
-      response.setStatusCode(status);
-      response.appendHeader('Cache-Control', 'no-store');
-      if (typeof result.body === 'string' || result.html) {
+      try {
+        const response = new Twilio.Response();
+        response.setStatusCode(status);
+        response.appendHeader('Cache-Control', 'no-store');
+        const html = typeof result.body === 'string' || result.html;
         response.appendHeader(
           'Content-Type',
-          result.html ? 'text/html; charset=utf-8' : 'text/plain',
+          html ? (result.html ? 'text/html; charset=utf-8' : 'text/plain') : 'application/json',
         );
-      } else {
-        response.appendHeader('Content-Type', 'application/json');
-      }
-      response.setBody(result.body);
-      try {
+        response.setBody(result.body);
         callback(null, response);
       } catch {
-        // The runtime's callback failing leaves nothing more to answer with.
+        // Only a runtime without Twilio.Response, or a throwing callback, lands here: nothing is
+        // left to answer with, and the invocation must not end in an unhandled rejection.
       }
     };
     const answerError = (thrown: unknown): void => {

@@ -39,7 +39,8 @@ interface WarmEntry {
 /** Warm-container memory: survives between invocations while Twilio keeps the container. */
 const warmMemory = new Map<string, WarmEntry>();
 
-const SYNC_CALL_CAP_MS = 1500;
+// Generous for Sync (usually tens of ms): a timeout sends the invocation to Auth0 directly.
+const SYNC_CALL_CAP_MS = 2500;
 const SYNC_DOWN_BACKOFF_MS = 30_000;
 /** Budget a waiter keeps for fetching a token itself and then calling the API. */
 const SELF_FETCH_RESERVE_MS = 3000;
@@ -139,7 +140,7 @@ export class TokenCache {
       this.markSyncDown();
       if (memory)
         return this.result(memory, 'memory', false, this.background(this.directRefresh(deadline)));
-      return this.result(await this.fetchDirect(deadline), 'auth0', true);
+      return this.fetchAndPublish(deadline);
     }
     if (read.state === 'missing') {
       if (memory)
@@ -224,7 +225,7 @@ export class TokenCache {
       return this.waitForRefresher(deadline, rejected);
     }
     this.markSyncDown();
-    return this.result(await this.fetchDirect(deadline), 'auth0', true);
+    return this.fetchAndPublish(deadline);
   }
 
   /** A document without a usable token: claim the refresh, or wait for whoever holds it. */
@@ -253,7 +254,7 @@ export class TokenCache {
       return this.waitForRefresher(deadline, rejected);
     }
     this.markSyncDown();
-    return this.result(await this.fetchDirect(deadline), 'auth0', true);
+    return this.fetchAndPublish(deadline);
   }
 
   /**
@@ -314,7 +315,7 @@ export class TokenCache {
       }
     }
     this.note('wait_gave_up');
-    return this.result(await this.fetchDirect(deadline), 'auth0', true);
+    return this.fetchAndPublish(deadline);
   }
 
   /**
@@ -354,6 +355,35 @@ export class TokenCache {
     const token = await this.entry.directFetch;
     this.remember(token);
     return token;
+  }
+
+  /**
+   * A direct fetch after Sync failed or was too slow for this invocation. The failure may have
+   * been a timeout of a call that did land (a lease created, a claim made), leaving others
+   * waiting on this invocation: so the token is offered to Sync afterwards, in the background,
+   * and waiters pick it up instead of each fetching their own.
+   */
+  private async fetchAndPublish(deadline: Deadline): Promise<AcquiredToken> {
+    const token = await this.fetchDirect(deadline);
+    return this.result(token, 'auth0', true, this.background(this.publish(deadline, token)));
+  }
+
+  /** Writes `token` to Sync unless the document already holds one at least as good. */
+  private async publish(deadline: Deadline, token: TokenRecord): Promise<void> {
+    if (!deadline.fits(300)) return;
+    const read = await this.store.read(this.syncTimeout(deadline, 0));
+    if (read.state === 'missing') {
+      await this.store.createLease(token, 0, this.syncTimeout(deadline, 0));
+    } else if (read.state === 'present') {
+      const held = read.document.token;
+      if (this.usable(held, null) && held.expiresAt >= token.expiresAt) return;
+      const stored = await this.store.store(
+        token,
+        read.document.revision,
+        this.syncTimeout(deadline, 0),
+      );
+      if (stored.ok) this.note('token_published');
+    }
   }
 
   /** Refresh ahead while Sync is down: still only one fetch per container. */
