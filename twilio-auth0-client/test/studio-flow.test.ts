@@ -15,8 +15,8 @@ import { handler as customerLookup } from '../src/functions/customer-lookup.prot
 import { handler as logInteraction } from '../src/functions/log-interaction.protected';
 import { captureLogs, type CapturedLogs } from './support/capture-logs';
 import { startSecureApi, type ChildService } from './support/child-services';
-import { functionEnv, type Env } from './support/env';
-import { invoke, type Answer } from './support/invoke';
+import { functionEnv } from './support/env';
+import { invoke, type Answer, type Env } from './support/invoke';
 import { signedEvent } from './support/signing';
 
 interface Transition {
@@ -147,7 +147,7 @@ describe('studio/customer-lookup.flow.json', () => {
           }
           event = ok ? 'success' : 'fail';
         } else if (current.type === 'split-based-on') {
-          const match = current.transitions.find(
+          const match: Transition | undefined = current.transitions.find(
             (t) =>
               t.event === 'match' &&
               t.conditions?.every(
