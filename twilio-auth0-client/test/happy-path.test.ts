@@ -81,8 +81,8 @@ it('/test-api-call: a small HTML page when the browser asks for text/html', asyn
   );
   expect(answer.status).toBe(200);
   expect(String(answer.headers['Content-Type'])).toContain('text/html');
-  expect(answer.text).toContain('<h1>test-api-call: Diagnosis</h1>');
-  expect(answer.text).toContain('decoded, not verified');
+  expect(answer.text).toContain('<h1>Authenticated call succeeded</h1>');
+  expect(answer.text).toContain('Decoded, not verified');
 });
 
 it('/customer-lookup: a known caller is found, an unknown one is a normal found:false', async () => {
