@@ -31,18 +31,20 @@ export interface VerifyRow {
 export interface MemoryFigures {
   rssBeforeLoadMb: number;
   rssAfterLoadMb: number;
+  rssAfterHalfFloodMb: number;
   rssAfterFloodMb: number;
   heapUsedBeforeLoadMb: number;
   heapUsedAfterLoadMb: number;
+  heapUsedAfterHalfFloodMb: number;
   heapUsedAfterFloodMb: number;
   floodTokens: number;
   floodRequestsPerSecond: number;
   floodSuccessRate: number;
   verifiedTokenCacheEntries: number;
   verifiedTokenCacheMaxEntries: number;
-  /** The stated bound: RSS after the flood minus RSS after the load. */
-  floodGrowthBoundMb: number;
-  floodGrowthMb: number;
+  /** The stated bound on RSS growth over the flood's second half (the cache is full by then). */
+  secondHalfGrowthBoundMb: number;
+  secondHalfGrowthMb: number;
 }
 
 export interface HostileKidFigures {
@@ -100,6 +102,8 @@ export interface BenchResults {
   /** Length of each throughput run's warm-up and measurement. */
   warmUpSeconds: number;
   measureSeconds: number;
+  /** Interleaved rounds each measurement is split into (medians reported). */
+  rounds: number;
   machine: MachineDescription;
   throughput: ThroughputRow[];
   verify: VerifyRow[];

@@ -51,8 +51,9 @@ export function markdownReport(results: BenchResults): string {
 
   parts.push(
     '**API throughput and latency** (autocannon in the parent process, each server in its own ' +
-      'process, one at a time; the same valid RS256 token on every request; ' +
-      `${results.warmUpSeconds} s warm-up, then ${results.measureSeconds} s; ` +
+      'process, one under load at a time; the same valid RS256 token on every request; ' +
+      `${results.warmUpSeconds} s warm-up, then ${results.measureSeconds} s in ${results.rounds} ` +
+      'interleaved rounds, medians shown; ' +
       'request logging off everywhere)',
   );
   parts.push(
@@ -81,8 +82,8 @@ export function markdownReport(results: BenchResults): string {
 
   const mem = results.memory;
   parts.push(
-    `**Memory of the API process** (after a full GC; bound: RSS growth during the flood ` +
-      `≤ ${mem.floodGrowthBoundMb} MB)`,
+    `**Memory of the API process** (after a full GC; bound: the flood's second half adds ` +
+      `≤ ${mem.secondHalfGrowthBoundMb} MB of RSS: the cache is full after the first)`,
   );
   parts.push(
     table(
@@ -99,9 +100,14 @@ export function markdownReport(results: BenchResults): string {
           fixed(mem.heapUsedAfterLoadMb, 1),
         ],
         [
-          `after ${int(mem.floodTokens)} distinct valid tokens ` +
-            `(${int(mem.floodRequestsPerSecond)} req/s, ${percent(mem.floodSuccessRate)} accepted; ` +
-            `cache holds ${int(mem.verifiedTokenCacheEntries)} of max ${int(mem.verifiedTokenCacheMaxEntries)})`,
+          `after ${int(mem.floodTokens / 2)} distinct valid tokens`,
+          fixed(mem.rssAfterHalfFloodMb, 1),
+          fixed(mem.heapUsedAfterHalfFloodMb, 1),
+        ],
+        [
+          `after ${int(mem.floodTokens / 2)} more (${int(mem.floodRequestsPerSecond)} req/s, ` +
+            `${percent(mem.floodSuccessRate)} accepted; cache holds ` +
+            `${int(mem.verifiedTokenCacheEntries)} of max ${int(mem.verifiedTokenCacheMaxEntries)})`,
           fixed(mem.rssAfterFloodMb, 1),
           fixed(mem.heapUsedAfterFloodMb, 1),
         ],

@@ -1,12 +1,16 @@
-// Section 1: throughput and latency of one route of one server process, with 1 and with 50
-// connections, the same valid token on every request; a warm-up run first, then the measured one.
+// Section 1: throughput and latency of every route under test, with 1 and with 50 connections,
+// the same valid token on every request. Each route is warmed up, then measured in rounds that
+// go through all routes in turn (one server under load at a time), so that slow drifts of the
+// shared machine's background load touch every route alike; req/s, p50 and p99 are the medians
+// of the rounds' figures.
 import type { ThroughputRow } from '../report/bench-results.js';
-import { runLoad } from '../support/load-run.js';
+import { type LoadResult, runLoad } from '../support/load-run.js';
 
 export const CONNECTION_COUNTS = [1, 50] as const;
 // BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
-export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 5);
+export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 6);
 export const WARM_UP_SECONDS = Math.min(1.5, MEASURE_SECONDS);
+export const ROUNDS = 3;
 
 export interface RouteUnderLoad {
   id: ThroughputRow['id'];
@@ -14,39 +18,60 @@ export interface RouteUnderLoad {
   url: string;
 }
 
-export async function measureRoute(
-  route: RouteUnderLoad,
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+export async function measureRoutes(
+  routes: RouteUnderLoad[],
   token: string,
   log: (line: string) => void,
 ): Promise<ThroughputRow[]> {
   const headers = { authorization: `Bearer ${token}` };
   const rows: ThroughputRow[] = [];
   for (const connections of CONNECTION_COUNTS) {
-    await runLoad({ url: route.url, connections, durationSeconds: WARM_UP_SECONDS, headers });
-    const result = await runLoad({
-      url: route.url,
-      connections,
-      durationSeconds: MEASURE_SECONDS,
-      headers,
-    });
-    const ok = Object.entries(result.statuses)
-      .filter(([status]) => status.startsWith('2'))
-      .reduce((sum, [, n]) => sum + n, 0);
-    const row: ThroughputRow = {
-      id: route.id,
-      label: route.label,
-      connections,
-      requestsPerSecond: result.requestsPerSecond,
-      p50Ms: result.p50Ms,
-      p99Ms: result.p99Ms,
-      failures: result.responses - ok + result.errors,
-    };
-    log(
-      `  ${route.label}, ${connections} conn: ${Math.round(row.requestsPerSecond)} req/s, ` +
-        `p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms` +
-        (row.failures > 0 ? `, ${row.failures} FAILED` : ''),
-    );
-    rows.push(row);
+    for (const route of routes) {
+      await runLoad({ url: route.url, connections, durationSeconds: WARM_UP_SECONDS, headers });
+    }
+    const runs = new Map<RouteUnderLoad, LoadResult[]>(routes.map((route) => [route, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const route of routes) {
+        runs.get(route)?.push(
+          await runLoad({
+            url: route.url,
+            connections,
+            durationSeconds: MEASURE_SECONDS / ROUNDS,
+            headers,
+          }),
+        );
+      }
+    }
+    for (const route of routes) {
+      const results = runs.get(route) ?? [];
+      const failures = results.reduce((sum, run) => {
+        const ok = Object.entries(run.statuses)
+          .filter(([status]) => status.startsWith('2'))
+          .reduce((n, [, count]) => n + count, 0);
+        return sum + run.responses - ok + run.errors;
+      }, 0);
+      const row: ThroughputRow = {
+        id: route.id,
+        label: route.label,
+        connections,
+        requestsPerSecond: median(results.map((run) => run.requestsPerSecond)),
+        p50Ms: median(results.map((run) => run.p50Ms)),
+        p99Ms: median(results.map((run) => run.p99Ms)),
+        failures,
+      };
+      log(
+        `  ${route.label}, ${connections} conn: ${Math.round(row.requestsPerSecond)} req/s ` +
+          `(rounds ${results.map((run) => Math.round(run.requestsPerSecond)).join(', ')}), ` +
+          `p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms` +
+          (row.failures > 0 ? `, ${row.failures} FAILED` : ''),
+      );
+      rows.push(row);
+    }
   }
   return rows;
 }
