@@ -132,6 +132,40 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
   }
 });
 
+it('F46: an API that echoes the Authorization header back cannot put the token into a response or the log', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  // A misconfigured API_BASE_URL (an echo service, a debugging proxy) answers with the request's
+  // own headers: the diagnosis shows the API's body, and lookups pass the API's 400 message on.
+  const echo = await startScriptedApi((call) => ({
+    status: call.path.startsWith('/customers') ? 400 : 200,
+    body: {
+      message: `Bad request: authorization: Bearer ${call.token ?? ''}`,
+      headers: { authorization: `Bearer ${call.token ?? ''}` },
+      token: call.token,
+    },
+  }));
+  try {
+    const echoing = { ...env, API_BASE_URL: echo.url, VALIDATE_TWILIO_SIGNATURE: 'false' };
+    const answers = [
+      await invoke(testApiCall, echoing, '/test-api-call'),
+      await invoke(testApiCall, echoing, '/test-api-call', eventFor({}, { accept: 'text/html' })),
+      await invoke(
+        customerLookup,
+        echoing,
+        '/customer-lookup',
+        eventFor({ phone: '+15005550001' }),
+      ),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 400]);
+    expect(answers[0]!.body.api.body.token).toBe('[redacted]');
+    const tokens = tokensSeen(echo);
+    expect(tokens).toHaveLength(1);
+    expectNoSecrets(answers, [CLIENT_SECRET, AUTH_TOKEN, ...tokens]);
+  } finally {
+    await echo.close();
+  }
+});
+
 it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the variable, never its value', async () => {
   const env = functionEnv(auth0, sync, api.url);
   const marker = 'SeCrEtVaLuE';

@@ -96,7 +96,8 @@ export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature 
           'Content-Type',
           html ? (result.html ? 'text/html; charset=utf-8' : 'text/plain') : 'application/json',
         );
-        response.setBody(result.body);
+        // The body may carry upstream text (the API's body or message): never a secret or token.
+        response.setBody(log.scrub(result.body));
         callback(null, response);
       } catch {
         // Only a runtime without Twilio.Response, or a throwing callback, lands here: nothing is

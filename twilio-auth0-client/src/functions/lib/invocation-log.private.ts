@@ -2,6 +2,7 @@
 // as JSON when the invocation answers. Everything passes through `redact` first, which removes the
 // values registered as secret (client secret, auth token, every token seen) and anything shaped
 // like a JWT or an Authorization header, so a mistake elsewhere cannot leak them into the logs.
+// The invocation's answer is scrubbed the same way (`scrub`), since part of it comes from upstream.
 // Errors are recorded by code, never as raw objects: an axios error carries the request body
 // (the client secret) and headers (the bearer token).
 
@@ -18,6 +19,21 @@ export function redact(text: string, secrets: Iterable<string>): string {
   return result
     .replace(JWT_PATTERN, '[redacted-jwt]')
     .replace(AUTH_HEADER_PATTERN, '$1 [redacted]');
+}
+
+/**
+ * `value` with `redact` applied to every string inside it (arrays and plain objects walked), so
+ * that a secret is found as written, not in a JSON-escaped form that would hide it.
+ */
+export function redactDeep(value: unknown, secrets: Iterable<string>): unknown {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, secrets));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)]),
+    );
+  }
+  return value;
 }
 
 export type LogValue = string | number | boolean | null | undefined;
@@ -37,6 +53,15 @@ export class InvocationLog {
   /** Registers a value that must never appear in the line (a secret or a token). */
   addSecret(value: string | undefined): void {
     if (value) this.secrets.add(value);
+  }
+
+  /**
+   * `body` with every registered secret and anything token-shaped removed: what the invocation
+   * answers passes through here too, since part of it comes from upstream (the API's body and
+   * messages), which may echo the request's Authorization header back.
+   */
+  scrub<T>(body: T): T {
+    return redactDeep(body, this.secrets) as T;
   }
 
   set(name: string, value: LogValue): void {
@@ -59,7 +84,7 @@ export class InvocationLog {
   finish(outcome: { status: number; code?: string; totalMs: number }): void {
     if (this.written) return;
     this.written = true;
-    const line = JSON.stringify({
+    const record = {
       fn: this.functionName,
       outcome: outcome.code ? 'error' : 'ok',
       status: outcome.status,
@@ -67,7 +92,7 @@ export class InvocationLog {
       ...this.fields,
       events: this.events.length > 0 ? this.events : undefined,
       timings: { ...this.timings, totalMs: Math.round(outcome.totalMs) },
-    });
-    this.write(redact(line, this.secrets));
+    };
+    this.write(JSON.stringify(this.scrub(record)));
   }
 }
