@@ -71,7 +71,10 @@ export function markdownReport(results: BenchResults): string {
     ),
   );
 
-  parts.push('**Verification, one core, RS256-2048** (same token; key already cached)');
+  parts.push(
+    '**Verification, one core, RS256-2048** (per CPU-second of the benchmark process, median of ' +
+      'interleaved rounds; key already cached)',
+  );
   parts.push(
     table(
       ['path', 'verifies/s', 'µs each'],

@@ -8,8 +8,8 @@ import { type LoadResult, runLoad } from '../support/load-run.js';
 
 export const CONNECTION_COUNTS = [1, 50] as const;
 // BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
-export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 6);
-export const WARM_UP_SECONDS = Math.min(1.5, MEASURE_SECONDS);
+export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 5);
+export const WARM_UP_SECONDS = Math.min(1, MEASURE_SECONDS);
 export const ROUNDS = 3;
 
 export interface RouteUnderLoad {
