@@ -86,22 +86,35 @@ async function main(): Promise<void> {
       const beforeLoad = await api.stats();
       const throughput = await measureRoutes(
         [
-          { id: 'node-http', label: 'plain node:http hello', url: `${nodeHttp.url}/hello` },
+          {
+            id: 'node-http',
+            label: 'plain node:http hello',
+            url: `${nodeHttp.url}/hello`,
+            server: nodeHttp,
+          },
           {
             id: 'express-oauth2-jwt-bearer',
             label: 'Express 5 + express-oauth2-jwt-bearer',
             url: `${express.url}/secure`,
+            server: express,
           },
           {
             id: 'unguarded',
             label: 'secure-api GET /health (unguarded)',
             url: `${api.url}/health`,
+            server: api,
           },
-          { id: 'ours', label: 'secure-api GET /secure (our guard)', url: `${api.url}/secure` },
+          {
+            id: 'ours',
+            label: 'secure-api GET /secure (our guard)',
+            url: `${api.url}/secure`,
+            server: api,
+          },
           {
             id: 'stock',
             label: 'secure-api + stock AuthGuard/passport-jwt/passportJwtSecret',
             url: `${api.url}${STOCK_ROUTE}`,
+            server: api,
           },
         ],
         token,

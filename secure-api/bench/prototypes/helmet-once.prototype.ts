@@ -30,26 +30,32 @@ async function main(): Promise<void> {
       (await headersOf(`${prototype.url}/secure`, token));
     console.log(`same response headers: ${same}`);
     const targets = [
-      ['current /health', `${current.url}/health`],
-      ['helmet-once /health', `${prototype.url}/health`],
-      ['current /secure', `${current.url}/secure`],
-      ['helmet-once /secure', `${prototype.url}/secure`],
+      ['current /health', `${current.url}/health`, current],
+      ['helmet-once /health', `${prototype.url}/health`, prototype],
+      ['current /secure', `${current.url}/secure`, current],
+      ['helmet-once /secure', `${prototype.url}/secure`, prototype],
     ] as const;
     const headers = { authorization: `Bearer ${token}` };
     for (const [, url] of targets)
       await runLoad({ url, connections: 50, durationSeconds: 1, headers });
     const rates = new Map<string, number[]>();
+    const perCpu = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const [label, url] of targets) {
+      for (const [label, url, server] of targets) {
+        const cpuBefore = await server.cpuMicros();
         const result = await runLoad({ url, connections: 50, durationSeconds: SECONDS, headers });
+        const cpuSeconds = ((await server.cpuMicros()) - cpuBefore) / 1e6;
         rates.set(label, [...(rates.get(label) ?? []), result.requestsPerSecond]);
+        perCpu.set(label, [...(perCpu.get(label) ?? []), result.responses / cpuSeconds]);
       }
     }
+    const median = (values: number[] = []): number =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
     for (const [label, values] of rates) {
-      const sorted = [...values].sort((a, b) => a - b);
       console.log(
-        `${label}: median ${Math.round(sorted[1] ?? Number.NaN)} req/s ` +
-          `(rounds ${values.map(Math.round).join(', ')})`,
+        `${label}: median ${Math.round(median(values))} req/s ` +
+          `(rounds ${values.map(Math.round).join(', ')}); ` +
+          `${Math.round(median(perCpu.get(label)))} requests per server CPU-second`,
       );
     }
   } finally {

@@ -17,6 +17,11 @@ export interface ThroughputRow {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /**
+   * Responses per CPU-second of the server process: what the route costs, whatever else the
+   * shared machine was doing (equals req/s when the server has a core to itself and is busy).
+   */
+  requestsPerCpuSecond: number;
   /** Responses that were not 2xx, plus socket errors/timeouts (0 in a sound run). */
   failures: number;
 }

@@ -58,16 +58,17 @@ export function markdownReport(results: BenchResults): string {
   );
   parts.push(
     table(
-      ['server / route', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'failed'],
+      ['server / route', 'conn', 'req/s', 'p50 ms', 'p99 ms', 'req per server CPU-s', 'failed'],
       results.throughput.map((row) => [
         row.label,
         String(row.connections),
         int(row.requestsPerSecond),
         fixed(row.p50Ms),
         fixed(row.p99Ms),
+        int(row.requestsPerCpuSecond),
         String(row.failures),
       ]),
-      [false, true, true, true, true, true],
+      [false, true, true, true, true, true, true],
     ),
   );
 
@@ -161,6 +162,26 @@ export function markdownReport(results: BenchResults): string {
   } else {
     parts.push('**Function side**: not run (run `npm run bench -w twilio-auth0-client` first).');
   }
+
+  const cpuRate = (id: string): number =>
+    results.throughput.find((row) => row.id === id && row.connections === 50)
+      ?.requestsPerCpuSecond ?? Number.NaN;
+  const ours = cpuRate('ours');
+  parts.push(
+    'Cross-check on server CPU cost (requests per CPU-second of each server process, 50 conn; ' +
+      'insensitive to other work on the machine): ' +
+      (
+        [
+          ['unguarded', 'unguarded'],
+          ['stock', 'stock'],
+          ['express-oauth2-jwt-bearer', 'express-oauth2-jwt-bearer'],
+          ['node:http', 'node-http'],
+        ] as const
+      )
+        .map(([label, id]) => `ours/${label} ${fixed(ours / cpuRate(id))}`)
+        .join(', ') +
+      '.',
+  );
 
   parts.push('**Targets**');
   parts.push(

@@ -5,6 +5,7 @@
 // of the rounds' figures.
 import type { ThroughputRow } from '../report/bench-results.js';
 import { type LoadResult, runLoad } from '../support/load-run.js';
+import type { ServerProcess } from '../support/server-process.js';
 
 export const CONNECTION_COUNTS = [1, 50] as const;
 // BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
@@ -16,6 +17,11 @@ export interface RouteUnderLoad {
   id: ThroughputRow['id'];
   label: string;
   url: string;
+  server: ServerProcess;
+}
+
+interface MeasuredRun extends LoadResult {
+  requestsPerCpuSecond: number;
 }
 
 function median(values: number[]): number {
@@ -34,17 +40,18 @@ export async function measureRoutes(
     for (const route of routes) {
       await runLoad({ url: route.url, connections, durationSeconds: WARM_UP_SECONDS, headers });
     }
-    const runs = new Map<RouteUnderLoad, LoadResult[]>(routes.map((route) => [route, []]));
+    const runs = new Map<RouteUnderLoad, MeasuredRun[]>(routes.map((route) => [route, []]));
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const route of routes) {
-        runs.get(route)?.push(
-          await runLoad({
-            url: route.url,
-            connections,
-            durationSeconds: MEASURE_SECONDS / ROUNDS,
-            headers,
-          }),
-        );
+        const cpuBefore = await route.server.cpuMicros();
+        const result = await runLoad({
+          url: route.url,
+          connections,
+          durationSeconds: MEASURE_SECONDS / ROUNDS,
+          headers,
+        });
+        const cpuSeconds = ((await route.server.cpuMicros()) - cpuBefore) / 1e6;
+        runs.get(route)?.push({ ...result, requestsPerCpuSecond: result.responses / cpuSeconds });
       }
     }
     for (const route of routes) {
@@ -60,13 +67,15 @@ export async function measureRoutes(
         label: route.label,
         connections,
         requestsPerSecond: median(results.map((run) => run.requestsPerSecond)),
+        requestsPerCpuSecond: median(results.map((run) => run.requestsPerCpuSecond)),
         p50Ms: median(results.map((run) => run.p50Ms)),
         p99Ms: median(results.map((run) => run.p99Ms)),
         failures,
       };
       log(
         `  ${route.label}, ${connections} conn: ${Math.round(row.requestsPerSecond)} req/s ` +
-          `(rounds ${results.map((run) => Math.round(run.requestsPerSecond)).join(', ')}), ` +
+          `(rounds ${results.map((run) => Math.round(run.requestsPerSecond)).join(', ')}; ` +
+          `${Math.round(row.requestsPerCpuSecond)} per server CPU-second), ` +
           `p50 ${row.p50Ms.toFixed(2)} ms, p99 ${row.p99Ms.toFixed(2)} ms` +
           (row.failures > 0 ? `, ${row.failures} FAILED` : ''),
       );

@@ -15,10 +15,12 @@ export interface RunningServer {
   extraStats?(): Record<string, number>;
 }
 
-export type ParentMessage = { type: 'stats' } | { type: 'close' };
+export type ParentMessage = { type: 'stats' } | { type: 'cpu' } | { type: 'close' };
 export type ChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'stats'; stats: ServerStats }
+  /** CPU time used by the process so far (user + system), in microseconds. */
+  | { type: 'cpu'; micros: number }
   | { type: 'failed'; message: string };
 
 /** The JSON the parent hands every server child in BENCH_SERVER_CONFIG. */
@@ -56,7 +58,10 @@ export function serveInChild(start: () => Promise<RunningServer>): void {
       };
       process.on('message', (message: ParentMessage) => {
         if (message.type === 'close') close();
-        else if (message.type === 'stats') {
+        else if (message.type === 'cpu') {
+          const { user, system } = process.cpuUsage();
+          send({ type: 'cpu', micros: user + system });
+        } else if (message.type === 'stats') {
           collectGarbage();
           const memory = process.memoryUsage();
           send({

@@ -50,14 +50,27 @@ export class ServerProcess {
 
   /** Memory after a full GC in the server process, plus the server's own figures. */
   stats(): Promise<ServerStats> {
+    return this.ask('stats', (message) => (message.type === 'stats' ? message.stats : undefined));
+  }
+
+  /** CPU time the server process has used so far, in microseconds. */
+  cpuMicros(): Promise<number> {
+    return this.ask('cpu', (message) => (message.type === 'cpu' ? message.micros : undefined));
+  }
+
+  private ask<T>(
+    type: 'stats' | 'cpu',
+    pick: (message: ChildMessage) => T | undefined,
+  ): Promise<T> {
     return new Promise((resolve) => {
       const onMessage = (message: ChildMessage): void => {
-        if (message.type !== 'stats') return;
+        const value = pick(message);
+        if (value === undefined) return;
         this.child.off('message', onMessage);
-        resolve(message.stats);
+        resolve(value);
       };
       this.child.on('message', onMessage);
-      this.send({ type: 'stats' });
+      this.send({ type });
     });
   }
 

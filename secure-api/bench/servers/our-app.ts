@@ -1,0 +1,51 @@
+// secure-api itself, built by an app factory (its own createApp, or a prototype's), plus the
+// bench-only stock route (StockJwtModule); request logging off, like every other bench
+// server. Reports the verified-token cache size and the number of JWKS fetches.
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type CreateAppOptions, urlOf } from '../../src/app.factory.js';
+import { AppModule } from '../../src/app.module.js';
+import { SigningKeyStore } from '../../src/auth/signing-key-store.js';
+import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { type RunningServer, serverConfig } from './child-protocol.js';
+import { StockJwtModule } from './stock-jwt.module.js';
+
+export type AppFactory = (
+  config: AppConfig,
+  options: CreateAppOptions,
+) => Promise<NestFastifyApplication>;
+
+// createApp always builds AppModule.forRoot(config, auth) and CreateAppOptions has no hook
+// for extra modules, so the bench appends its stock-route module to that module's imports.
+const appModuleForRoot = AppModule.forRoot.bind(AppModule);
+function withStockRoute(options: { issuer: string; audience: string; jwksUri: string }): void {
+  AppModule.forRoot = (config, auth) => {
+    const module = appModuleForRoot(config, auth);
+    return { ...module, imports: [...(module.imports ?? []), StockJwtModule.forRoot(options)] };
+  };
+}
+
+export async function startOurApp(create: AppFactory): Promise<RunningServer> {
+  const { issuer, audience, jwksUri } = serverConfig();
+  withStockRoute({ issuer, audience, jwksUri });
+  const config: AppConfig = {
+    port: 0,
+    host: '127.0.0.1',
+    issuer,
+    audience,
+    jwksUri,
+    databasePath: ':memory:',
+    logLevel: 'warn',
+    corsOrigins: [],
+    enableApiDocs: false,
+  };
+  const app = await create(config, { warmUp: true });
+  await app.listen(0, '127.0.0.1');
+  const cache = app.get(VerifiedTokenCache);
+  const keys = app.get(SigningKeyStore);
+  return {
+    url: urlOf(app),
+    close: () => app.close(),
+    extraStats: () => ({ verifiedTokenCacheSize: cache.size, jwksFetches: keys.fetchCount }),
+  };
+}
