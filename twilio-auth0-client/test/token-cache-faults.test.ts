@@ -2,7 +2,8 @@
 // runs against the Auth0 and Sync stand-ins and a scripted API. Races between separate processes
 // (D37 with many invocations) are in twilio-run.test.ts; here concurrent invocations share one
 // process, as in one warm container.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it, jest } from '@jest/globals';
+import twilio from 'twilio';
 import {
   startAuth0StandIn,
   startSyncStandIn,
@@ -12,7 +13,7 @@ import {
 import { handler } from '../src/functions/test-api-call';
 import { handler as lookup } from '../src/functions/customer-lookup.protected';
 import { captureLogs, type CapturedLogs } from './support/capture-logs';
-import { AUDIENCE, functionEnv } from './support/env';
+import { ACCOUNT_SID, AUDIENCE, AUTH_TOKEN, functionEnv, SERVICE_SID } from './support/env';
 import { eventFor, invoke } from './support/invoke';
 import {
   answerLikeSecureApi,
@@ -23,9 +24,11 @@ import {
 import {
   cacheDocument,
   documentData,
+  leaseDocument,
   replaceDocument,
   seedDocument,
 } from './support/sync-documents';
+import { waitUntil } from './support/wait-until';
 
 let auth0: Auth0StandIn;
 let sync: SyncStandIn;
@@ -234,9 +237,9 @@ it('D39: Sync down: the call succeeds with a directly fetched token, and memory 
   expect(logs.records()[0]?.events).toContain('sync_unavailable');
 });
 
-it('D39: Sync slow (past its per-call timeout): the call still succeeds with a direct fetch', async () => {
+it('D39: Sync slow (past its per-call timeout, read after read): the call still succeeds with a direct fetch', async () => {
   const env = functionEnv(auth0, sync, api.url);
-  sync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
+  sync.injectFault({ kind: 'slow', count: 10, delayMs: 4000 });
   const first = await invoke(handler, env, '/test-api-call');
   const second = await invoke(handler, env, '/test-api-call');
 
@@ -244,6 +247,127 @@ it('D39: Sync slow (past its per-call timeout): the call still succeeds with a d
   expect(first.body.token.source).toBe('auth0');
   expect(second.body.token.source).toBe('memory');
   expect(auth0.counters().tokenRequests).toBe(1);
+  expect(logs.records()[0]?.events).toEqual(
+    expect.arrayContaining(['sync_read_retry', 'sync_unavailable', 'token_fetched_without_sync']),
+  );
+});
+
+it('D39: a Sync read that times out is read again before fetching: the token in Sync is used', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const now = Date.now();
+  const current = await tokenFromStandIn();
+  await seedDocument(
+    sync,
+    env.TWILIO_SYNC_TOKEN_DOC!,
+    cacheDocument(current, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
+  );
+  auth0.resetCounters();
+  // Only the first read is slow (a busy host, not a Sync outage): its timeout is no reason to
+  // spend a token from the customer's quota.
+  sync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
+  const answer = await invoke(handler, env, '/test-api-call');
+
+  expect(answer.status).toBe(200);
+  expect(answer.body.token.source).toBe('sync');
+  expect(auth0.counters().tokenRequests).toBe(0);
+  expect(api.calls.at(-1)?.token).toBe(current);
+  expect(logs.records()[0]?.events).toContain('sync_read_retry');
+});
+
+it("D37: a waiter whose poll of Sync times out keeps waiting for the refresher's token", async () => {
+  // A Sync of its own: the test follows the waiter by the server's request count.
+  const ownSync = await startSyncStandIn();
+  try {
+    const env = functionEnv(auth0, ownSync, api.url);
+    const doc = env.TWILIO_SYNC_TOKEN_DOC!;
+    const now = Date.now();
+    const delivered = await tokenFromStandIn();
+    // Another invocation holds the refresh; this one waits. Its first poll hangs past the timeout.
+    await seedDocument(ownSync, doc, leaseDocument(AUDIENCE, now + 7000));
+    auth0.resetCounters();
+    ownSync.resetCounters();
+    ownSync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
+    ownSync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
+    const invocation = invoke(handler, env, '/test-api-call');
+    // The refresher delivers while the waiter's poll is stuck.
+    await waitUntil(() => ownSync.counters().requests >= 2, 'the first poll reached Sync');
+    await replaceDocument(
+      ownSync,
+      doc,
+      cacheDocument(delivered, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
+    );
+    const answer = await invocation;
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
+    expect(auth0.counters().tokenRequests).toBe(0);
+    expect(api.calls.at(-1)?.token).toBe(delivered);
+  } finally {
+    await ownSync.close();
+  }
+});
+
+it('D37: a waiter keeps polling until its own give-up point, however the backoff jitter falls', async () => {
+  const ownSync = await startSyncStandIn();
+  // The longest pauses the jitter allows: the waiter's last backoff step would overshoot the
+  // point where it must fetch for itself; it must shorten that pause, not give up early.
+  const random = jest.spyOn(Math, 'random').mockReturnValue(0.999);
+  try {
+    const env = functionEnv(auth0, ownSync, api.url);
+    const doc = env.TWILIO_SYNC_TOKEN_DOC!;
+    const now = Date.now();
+    const delivered = await tokenFromStandIn();
+    await seedDocument(ownSync, doc, leaseDocument(AUDIENCE, now + 7500));
+    auth0.resetCounters();
+    ownSync.resetCounters();
+    const invocation = invoke(handler, env, '/test-api-call');
+    // The refresher delivers after the waiter's third poll (its first read and three polls).
+    await waitUntil(() => ownSync.counters().reads >= 4, 'the third poll was answered');
+    await replaceDocument(
+      ownSync,
+      doc,
+      cacheDocument(delivered, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
+    );
+    const answer = await invocation;
+
+    expect(answer.status).toBe(200);
+    expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
+    expect(auth0.counters().tokenRequests).toBe(0);
+  } finally {
+    random.mockRestore();
+    await ownSync.close();
+  }
+});
+
+it('D37: a document that Sync expired between the read and the claim is created again, not taken for an outage', async () => {
+  const env = functionEnv(auth0, sync, api.url);
+  const doc = env.TWILIO_SYNC_TOKEN_DOC!;
+  const now = Date.now();
+  // An expired token whose document Sync removes (TTL) a second from now.
+  const client = twilio(ACCOUNT_SID, AUTH_TOKEN);
+  client.sync.baseUrl = sync.url;
+  await client.sync.v1.services(SERVICE_SID).documents.create({
+    uniqueName: doc,
+    data: cacheDocument('expired.token.value', AUDIENCE, {
+      fetchedAt: now - 7200_000,
+      expiresAt: now - 60_000,
+    }),
+    ttl: 1,
+  });
+  // The read is answered at once; the conditional claim reaches Sync after the document is gone.
+  sync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
+  sync.injectFault({ kind: 'slow', count: 1, delayMs: 1200 });
+  const answer = await invoke(handler, env, '/test-api-call');
+
+  expect(answer.status).toBe(200);
+  expect(auth0.counters().tokenRequests).toBe(1);
+  const events = logs.records()[0]?.events ?? [];
+  expect(events).not.toContain('sync_unavailable');
+  expect(events).not.toContain('token_fetched_without_sync');
+  expect(documentData(sync, doc)).toMatchObject({
+    access_token: api.calls.at(-1)?.token,
+    refreshing_until: null,
+  });
 });
 
 it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch once, retry once', async () => {

@@ -55,3 +55,12 @@ export function cacheDocument(
     refreshing_until: times.refreshingUntil ? new Date(times.refreshingUntil).toISOString() : null,
   };
 }
+
+/** A cache document as this service writes it while another invocation holds the refresh. */
+export function leaseDocument(audience: string, refreshingUntil: number): object {
+  return {
+    format: 'auth0-m2m-token/v1',
+    audience,
+    refreshing_until: new Date(refreshingUntil).toISOString(),
+  };
+}

@@ -37,7 +37,8 @@ export type StoreRead =
   | { state: 'missing' }
   /** Sync answered 429: it is up, but this document is read too often right now. */
   | { state: 'busy' }
-  | { state: 'unavailable' };
+  /** `timedOut`: no answer in time, which on a busy host may be this process, not Sync. */
+  | { state: 'unavailable'; timedOut: boolean };
 
 /** Seconds past a token's expiry that Sync keeps the document before deleting it. */
 const TTL_SLACK_SECONDS = 60;
@@ -55,7 +56,23 @@ export class SyncTokenStore {
     const result = await this.documents.fetch(this.uniqueName, timeoutMs);
     if (result.ok) return { state: 'present', document: this.parse(result.value) };
     if (result.failure === 'not_found') return { state: 'missing' };
-    return result.failure === 'rate_limited' ? { state: 'busy' } : { state: 'unavailable' };
+    if (result.failure === 'rate_limited') return { state: 'busy' };
+    return { state: 'unavailable', timedOut: result.failure === 'timeout' };
+  }
+
+  /**
+   * Takes the refresh lease: a conditional claim of `document` as read, or, when there is no
+   * document, its creation. `keep` is the token others go on using meanwhile (null: none).
+   */
+  takeLease(
+    document: CacheDocument | null,
+    keep: TokenRecord | null,
+    leaseUntil: number,
+    timeoutMs: number,
+  ): Promise<SyncResult<CacheDocument>> {
+    return document
+      ? this.claim(document, keep, leaseUntil, timeoutMs)
+      : this.createLease(keep, leaseUntil, timeoutMs);
   }
 
   /**

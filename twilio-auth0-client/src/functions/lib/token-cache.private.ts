@@ -8,15 +8,21 @@
 //   the conditional claim) fetches; the others poll the document with backoff and jitter (Sync
 //   allows ~20 reads/s per document) and fetch for themselves only if their budget runs short.
 // - Sync down or slow: fetch directly (one fetch per container at a time) and keep it in memory.
+//   A read that merely timed out is tried again first while the budget allows: on a busy host
+//   the slow party is often the invocation's own process, and every direct fetch spends a token
+//   from the customer's Auth0 quota that Sync most likely already holds.
 import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';
 import type * as StoreModule from './sync-token-store.private';
+import type * as SyncModule from './twilio-sync-client.private';
 
 type Deadline = DeadlineModule.Deadline;
 type ClientCredentialsSource = ClientCredentialsModule.ClientCredentialsSource;
 type SyncTokenStore = StoreModule.SyncTokenStore;
 type CacheDocument = StoreModule.CacheDocument;
 type TokenRecord = StoreModule.TokenRecord;
+type StoreRead = StoreModule.StoreRead;
+type LeaseResult = SyncModule.SyncResult<CacheDocument>;
 
 export type TokenSource = 'memory' | 'sync' | 'auth0';
 
@@ -43,7 +49,14 @@ const warmMemory = new Map<string, WarmEntry>();
 const SYNC_CALL_CAP_MS = 2500;
 const SYNC_DOWN_BACKOFF_MS = 30_000;
 /** Budget a waiter keeps for fetching a token itself and then calling the API. */
-const SELF_FETCH_RESERVE_MS = 3000;
+const SELF_FETCH_RESERVE_MS = 2000;
+/** The shortest Sync call worth making. */
+const MIN_SYNC_CALL_MS = 200;
+/**
+ * What a waiter's last poll leaves its read: on a busy host a Sync read takes a second or more,
+ * and a last read cut short sends the waiter to Auth0 just as the refresher's token lands.
+ */
+const LAST_POLL_READ_MS = 1200;
 const POLL_FIRST_MS = 300;
 const POLL_MAX_MS = 2000;
 const MAX_POLLS = 12;
@@ -131,7 +144,7 @@ export class TokenCache {
       return this.result(await this.fetchDirect(deadline), 'auth0', true);
     }
 
-    const read = await this.store.read(this.syncTimeout(deadline));
+    const read = await this.readShared(deadline);
     if (read.state === 'busy') {
       if (memory) return this.result(memory, 'memory', false);
       return this.waitForRefresher(deadline, rejected);
@@ -150,7 +163,7 @@ export class TokenCache {
           false,
           (await this.claimAhead(deadline, null, memory))?.refresh,
         );
-      return this.createOrWait(deadline, rejected);
+      return this.leaseOrWait(deadline, null, rejected);
     }
 
     const document = read.document;
@@ -176,7 +189,19 @@ export class TokenCache {
         (await this.claimAhead(deadline, document, memory))?.refresh,
       );
     }
-    return this.claimOrWait(deadline, document, rejected);
+    return this.leaseOrWait(deadline, document, rejected);
+  }
+
+  /**
+   * Reads the document. A read that timed out is tried once more if a self-fetch still fits after
+   * it; a read that failed outright (5xx, refused) is not: Sync is down, and waiting costs time.
+   */
+  private async readShared(deadline: Deadline): Promise<StoreRead> {
+    const read = await this.readWithin(deadline);
+    if (read.state !== 'unavailable' || !read.timedOut) return read;
+    if (this.syncTime(deadline) === null) return read;
+    this.note('sync_read_retry');
+    return this.readWithin(deadline);
   }
 
   /**
@@ -191,11 +216,9 @@ export class TokenCache {
     // Wrapped in an object: an awaited Promise<Promise<void>> would flatten and wait for the
     // refresh, which is exactly what this invocation must not do.
     if (document && document.refreshingUntil > this.now()) return null;
-    const leaseUntil = deadline.endsAt;
-    const claim = document
-      ? await this.store.claim(document, keep, leaseUntil, this.syncTimeout(deadline))
-      : await this.store.createLease(keep, leaseUntil, this.syncTimeout(deadline));
+    const claim = await this.leaseWithin(deadline, document, keep);
     if (!claim.ok) {
+      // Not on a timeout: Sync just answered the read, and the token in hand is still good.
       if (claim.failure === 'unavailable') this.markSyncDown();
       return null;
     }
@@ -210,112 +233,80 @@ export class TokenCache {
     return { refresh };
   }
 
-  /** No document: create it as a lease; the winner fetches, everyone else waits for its token. */
-  private async createOrWait(deadline: Deadline, rejected: string | null): Promise<AcquiredToken> {
-    const created = await this.store.createLease(null, deadline.endsAt, this.syncTimeout(deadline));
-    if (created.ok) {
-      return this.result(
-        await this.fetchAndStore(deadline, created.value.revision, null),
-        'auth0',
-        true,
-      );
-    }
-    if (created.failure === 'conflict' || created.failure === 'rate_limited') {
-      this.note('create_race_lost');
-      return this.waitForRefresher(deadline, rejected);
-    }
-    this.markSyncDown();
-    return this.fetchAndPublish(deadline);
-  }
-
-  /** A document without a usable token: claim the refresh, or wait for whoever holds it. */
-  private async claimOrWait(
+  /**
+   * No usable token in Sync: take the refresh lease (create the document, or claim it with
+   * If-Match) and fetch, or wait for whoever holds it. Losing the race means another invocation
+   * holds it now; a document Sync removed (its TTL) after it was read is created again.
+   */
+  private async leaseOrWait(
     deadline: Deadline,
-    document: CacheDocument,
+    document: CacheDocument | null,
     rejected: string | null,
   ): Promise<AcquiredToken> {
-    if (document.refreshingUntil > this.now()) return this.waitForRefresher(deadline, rejected);
-    const claim = await this.store.claim(
-      document,
-      null,
-      deadline.endsAt,
-      this.syncTimeout(deadline),
-    );
-    if (claim.ok) {
-      this.note('refresh_claimed');
-      return this.result(
-        await this.fetchAndStore(deadline, claim.value.revision, null),
-        'auth0',
-        true,
-      );
-    }
-    if (claim.failure === 'stale' || claim.failure === 'rate_limited') {
-      this.note('claim_race_lost');
+    if (document && document.refreshingUntil > this.now()) {
       return this.waitForRefresher(deadline, rejected);
     }
+    const lease = await this.leaseWithin(deadline, document, null);
+    if (lease.ok) {
+      if (document) this.note('refresh_claimed');
+      return this.fetchAsHolder(deadline, lease.value.revision);
+    }
+    if (
+      lease.failure === 'conflict' ||
+      lease.failure === 'stale' ||
+      lease.failure === 'rate_limited'
+    ) {
+      this.note(document ? 'claim_race_lost' : 'create_race_lost');
+      return this.waitForRefresher(deadline, rejected);
+    }
+    if (lease.failure === 'not_found' && document)
+      return this.leaseOrWait(deadline, null, rejected);
     this.markSyncDown();
     return this.fetchAndPublish(deadline);
   }
 
   /**
    * Polls the document with exponential backoff and jitter until the refresher's token appears,
-   * taking over if its lease lapses, and fetching directly while there is still time to do so.
+   * taking over if its lease lapses, and fetching directly once only the self-fetch reserve is
+   * left. The last pause is shortened to end there rather than skipped, and a poll that fails
+   * (Sync slow or briefly down) is no reason to stop: the refresher stores its token in Sync.
    */
   private async waitForRefresher(
     deadline: Deadline,
     rejected: string | null,
   ): Promise<AcquiredToken> {
+    const reserveMs = this.selfFetchReserve(deadline);
+    const readMs = Math.max(MIN_SYNC_CALL_MS, deadline.reserve(LAST_POLL_READ_MS, 0.1));
     let delay = POLL_FIRST_MS;
+    let syncFailed = false;
     for (let poll = 0; poll < MAX_POLLS; poll += 1) {
-      const pause = Math.round(delay * (0.5 + this.random()));
-      if (!deadline.fits(pause, deadline.reserve(SELF_FETCH_RESERVE_MS, 0.4))) break;
-      await deadline.sleep(pause);
+      const room = deadline.remainingMs() - reserveMs - readMs;
+      if (room <= 0) break;
+      await deadline.sleep(Math.min(Math.round(delay * (0.5 + this.random())), room));
       delay = Math.min(delay * 2, POLL_MAX_MS);
-      const read = await this.store.read(this.syncTimeout(deadline));
-      if (read.state === 'busy') continue;
-      if (read.state === 'unavailable') {
-        this.markSyncDown();
-        break;
-      }
-      if (read.state === 'missing') {
-        const created = await this.store.createLease(
-          null,
-          deadline.endsAt,
-          this.syncTimeout(deadline),
-        );
-        if (created.ok) {
-          return this.result(
-            await this.fetchAndStore(deadline, created.value.revision, null),
-            'auth0',
-            true,
-          );
-        }
-        continue;
-      }
-      const document = read.document;
-      if (this.usable(document.token, rejected)) {
+      const read = await this.readWithin(deadline);
+      syncFailed = read.state === 'unavailable';
+      if (read.state === 'busy' || read.state === 'unavailable') continue;
+      const document = read.state === 'present' ? read.document : null;
+      if (document && this.usable(document.token, rejected)) {
         this.remember(document.token);
         return this.result(document.token, 'sync', true);
       }
-      if (document.refreshingUntil <= this.now()) {
-        const claim = await this.store.claim(
-          document,
-          null,
-          deadline.endsAt,
-          this.syncTimeout(deadline),
-        );
-        if (claim.ok) {
-          this.note('refresh_claimed_after_lapse');
-          return this.result(
-            await this.fetchAndStore(deadline, claim.value.revision, null),
-            'auth0',
-            true,
-          );
-        }
+      if (document && document.refreshingUntil > this.now()) continue;
+      const lease = await this.leaseWithin(deadline, document, null);
+      if (lease.ok) {
+        if (document) this.note('refresh_claimed_after_lapse');
+        return this.fetchAsHolder(deadline, lease.value.revision);
       }
     }
+    if (syncFailed) this.markSyncDown();
     this.note('wait_gave_up');
     return this.fetchAndPublish(deadline);
+  }
+
+  /** Fetches as the holder of the lease taken at `leaseRevision`, for an invocation that waited. */
+  private async fetchAsHolder(deadline: Deadline, leaseRevision: string): Promise<AcquiredToken> {
+    return this.result(await this.fetchAndStore(deadline, leaseRevision, null), 'auth0', true);
   }
 
   /**
@@ -333,13 +324,16 @@ export class TokenCache {
     try {
       token = await this.source.fetch(deadline, reserveMs === undefined ? {} : { reserveMs });
     } catch (error) {
-      if (deadline.fits(200)) {
-        await this.store.release(leaseRevision, kept, this.syncTimeout(deadline, 0));
-      }
+      const timeoutMs = this.syncTime(deadline, 0);
+      if (timeoutMs !== null) await this.store.release(leaseRevision, kept, timeoutMs);
       throw error;
     }
     this.remember(token);
-    const stored = await this.store.store(token, leaseRevision, this.syncTimeout(deadline, 0));
+    const timeoutMs = this.syncTime(deadline, 0);
+    const stored: LeaseResult =
+      timeoutMs === null
+        ? { ok: false, failure: 'timeout' }
+        : await this.store.store(token, leaseRevision, timeoutMs);
     if (!stored.ok) this.note(stored.failure === 'stale' ? 'store_lease_lost' : 'store_failed');
     return token;
   }
@@ -370,18 +364,15 @@ export class TokenCache {
 
   /** Writes `token` to Sync unless the document already holds one at least as good. */
   private async publish(deadline: Deadline, token: TokenRecord): Promise<void> {
-    if (!deadline.fits(300)) return;
-    const read = await this.store.read(this.syncTimeout(deadline, 0));
+    const read = await this.readWithin(deadline, 0);
+    const timeoutMs = this.syncTime(deadline, 0);
+    if (timeoutMs === null) return;
     if (read.state === 'missing') {
-      await this.store.createLease(token, 0, this.syncTimeout(deadline, 0));
+      await this.store.createLease(token, 0, timeoutMs);
     } else if (read.state === 'present') {
       const held = read.document.token;
       if (this.usable(held, null) && held.expiresAt >= token.expiresAt) return;
-      const stored = await this.store.store(
-        token,
-        read.document.revision,
-        this.syncTimeout(deadline, 0),
-      );
+      const stored = await this.store.store(token, read.document.revision, timeoutMs);
       if (stored.ok) this.note('token_published');
     }
   }
@@ -399,13 +390,42 @@ export class TokenCache {
     );
   }
 
+  private selfFetchReserve(deadline: Deadline): number {
+    return deadline.reserve(SELF_FETCH_RESERVE_MS, 0.4);
+  }
+
   private markSyncDown(): void {
     this.note('sync_unavailable');
     this.entry.syncDownUntil = this.now() + SYNC_DOWN_BACKOFF_MS;
   }
 
-  /** A Sync call's timeout, keeping `reserveMs` (default: time for the token fetch and API call). */
-  private syncTimeout(deadline: Deadline, reserveMs = deadline.reserve(1000, 0.2)): number {
-    return deadline.timeoutFor('the Sync request', SYNC_CALL_CAP_MS, reserveMs);
+  /**
+   * A Sync call's timeout, keeping `reserveMs`: by default what a self-fetch needs (the token
+   * request and the API call), since any Sync call may be followed by one. Null when less than
+   * the shortest useful call is left: the caller goes on without Sync rather than failing.
+   */
+  private syncTime(deadline: Deadline, reserveMs = this.selfFetchReserve(deadline)): number | null {
+    const ms = Math.floor(Math.min(SYNC_CALL_CAP_MS, deadline.remainingMs() - reserveMs));
+    return ms >= MIN_SYNC_CALL_MS ? ms : null;
+  }
+
+  /** Reads the document within the time the budget allows; no time left reads as a timeout. */
+  private readWithin(deadline: Deadline, reserveMs?: number): Promise<StoreRead> {
+    const timeoutMs = this.syncTime(deadline, reserveMs);
+    return timeoutMs === null
+      ? Promise.resolve({ state: 'unavailable', timedOut: true })
+      : this.store.read(timeoutMs);
+  }
+
+  /** Takes the refresh lease within the time the budget allows; no time left is a timeout. */
+  private leaseWithin(
+    deadline: Deadline,
+    document: CacheDocument | null,
+    keep: TokenRecord | null,
+  ): Promise<LeaseResult> {
+    const timeoutMs = this.syncTime(deadline);
+    return timeoutMs === null
+      ? Promise.resolve({ ok: false, failure: 'timeout' })
+      : this.store.takeLease(document, keep, deadline.endsAt, timeoutMs);
   }
 }

@@ -12,8 +12,13 @@ export interface SyncDocumentSnapshot {
   data: unknown;
 }
 
-/** conflict: 409/54301 (unique name taken); stale: 412/54103 (If-Match revision outdated). */
-export type SyncFailure = 'not_found' | 'conflict' | 'stale' | 'rate_limited' | 'unavailable';
+/**
+ * conflict: 409/54301 (unique name taken); stale: 412/54103 (If-Match revision outdated);
+ * timeout: no answer in time (Sync slow, or this process starved on a busy host: the call may
+ * still land); unavailable: any other failure (5xx, connection refused or reset).
+ */
+export type SyncFailure =
+  'not_found' | 'conflict' | 'stale' | 'rate_limited' | 'timeout' | 'unavailable';
 
 export type SyncResult<T> = { ok: true; value: T } | { ok: false; failure: SyncFailure };
 
@@ -75,7 +80,7 @@ async function settle(
   let timer: NodeJS.Timeout | undefined;
   // The SDK's own timeout covers the socket; this covers everything else around it.
   const timedOut = new Promise<SyncResult<SyncDocumentSnapshot>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, failure: 'unavailable' }), timeoutMs + 50);
+    timer = setTimeout(() => resolve({ ok: false, failure: 'timeout' }), timeoutMs + 50);
   });
   const attempt = (async (): Promise<SyncResult<SyncDocumentSnapshot>> => {
     try {
@@ -98,5 +103,6 @@ function classify(error: unknown): SyncFailure {
   if (status === 409 || code === 54301) return 'conflict';
   if (status === 412 || code === 54103) return 'stale';
   if (status === 429) return 'rate_limited';
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') return 'timeout';
   return 'unavailable';
 }
