@@ -14,7 +14,8 @@ const END = '<!-- bench:end -->';
 export function readmeSection(results: BenchResults): string {
   return [
     'Figures of the latest `npm run bench` (written to `secure-api/bench/results/latest.json`; ' +
-      'rerun with `npm run bench` at the repository root, about 4 minutes, on a quiet machine).',
+      'rerun with `npm run bench` at the repository root: 3–5 minutes with the build; figures are ' +
+      'only comparable on a quiet machine).',
     markdownReport(results),
   ].join('\n\n');
 }
