@@ -18,15 +18,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
-import { functionEnv } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, LOCAL_DOMAIN } from './support/invoke';
-import { answerLikeSecureApi, startScriptedApi, type ScriptedApi } from './support/scripted-api';
+import { answerLikeSecureApi } from './support/scripted-api';
 import { signedEvent } from './support/signing';
 
 const run = promisify(execFile);
@@ -34,9 +28,13 @@ const PACKAGE_DIR = resolve(__dirname, '..');
 const DIST_FUNCTIONS = join(PACKAGE_DIR, 'dist/functions');
 const REPO_NODE_MODULES = resolve(PACKAGE_DIR, '../node_modules');
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
+const fx = useFunctionFixture({
+  api: (call, index) =>
+    call.method === 'POST'
+      ? { status: 201, body: { id: 'int_42', occurredAt: '2026-01-01T00:00:00.000Z' } }
+      : answerLikeSecureApi(call, index),
+  logs: 'none', // the functions run in child processes
+});
 let deployDir: string;
 /** Function name (as Runtime.getFunctions() keys it) → its deployed file. */
 const deployed: Record<string, string> = {};
@@ -47,18 +45,9 @@ function builtFiles(dir: string): string[] {
   );
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   if (!existsSync(DIST_FUNCTIONS))
     throw new Error('dist/ is missing: run `npm run build -w twilio-auth0-client`');
-  [auth0, sync, api] = await Promise.all([
-    startAuth0StandIn(),
-    startSyncStandIn(),
-    startScriptedApi((call, index) =>
-      call.method === 'POST'
-        ? { status: 201, body: { id: 'int_42', occurredAt: '2026-01-01T00:00:00.000Z' } }
-        : answerLikeSecureApi(call, index),
-    ),
-  ]);
   deployDir = mkdtempSync(join(tmpdir(), 'deployed-functions-'));
   // Dependencies are installed next to the deployed functions, as Twilio does from package.json.
   symlinkSync(REPO_NODE_MODULES, join(deployDir, 'node_modules'), 'dir');
@@ -69,9 +58,8 @@ beforeAll(async () => {
     deployed[name] = target;
   }
 });
-afterAll(async () => {
-  rmSync(deployDir, { recursive: true, force: true });
-  await Promise.all([auth0.close(), sync.close(), api.close()]);
+afterAll(() => {
+  if (deployDir) rmSync(deployDir, { recursive: true, force: true });
 });
 
 async function runDeployed(
@@ -124,7 +112,7 @@ it('builds every function and shared module, with no relative import between the
 });
 
 it('runs each public function loaded on its own, from renamed files, with only the runtime globals', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const diagnosis = await runDeployed('test-api-call', env, eventFor());
   const lookup = await runDeployed(
     'customer-lookup',
@@ -154,5 +142,5 @@ it('runs each public function loaded on its own, from renamed files, with only t
   });
   expect(unsigned.answer.statusCode).toBe(403);
   // Each process started cold: the later ones found the token in Sync, not in memory.
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
 }, 60_000);

@@ -1,26 +1,15 @@
 // Section E of bad-input-and-faults.md: the functions' own door. Signatures, parameters and the
 // test endpoint's switch are checked before any upstream call; every path calls back once.
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { describe, expect, it } from '@jest/globals';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
 import { handler as logInteraction } from '../src/functions/log-interaction.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
-import { functionEnv, uniqueDocName } from './support/env';
+import { uniqueDocName } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, LOCAL_DOMAIN, type Answer } from './support/invoke';
-import { startScriptedApi, type ScriptedApi } from './support/scripted-api';
+import { startScriptedApi } from './support/scripted-api';
 import { signature, signedEvent } from './support/signing';
-
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
-let logs: CapturedLogs;
 
 const customer = {
   id: 'cus_001',
@@ -30,43 +19,30 @@ const customer = {
   tier: 'gold',
 };
 
-beforeAll(async () => {
-  [auth0, sync, api] = await Promise.all([
-    startAuth0StandIn(),
-    startSyncStandIn(),
-    startScriptedApi((call) => {
-      if (call.path.startsWith('/customers?phone=%2B15005550001'))
-        return { status: 200, body: customer };
-      if (call.path.startsWith('/customers?')) {
-        return {
-          status: 404,
-          body: { statusCode: 404, error: 'customer_not_found', message: 'No customer' },
-        };
-      }
-      if (call.method === 'POST') {
-        return {
-          status: 201,
-          body: { id: 'int_1', customerId: 'cus_001', occurredAt: '2026-01-01T00:00:00.000Z' },
-        };
-      }
-      return { status: 200, body: {} };
-    }),
-  ]);
+const fx = useFunctionFixture({
+  api: (call) => {
+    if (call.path.startsWith('/customers?phone=%2B15005550001'))
+      return { status: 200, body: customer };
+    if (call.path.startsWith('/customers?')) {
+      return {
+        status: 404,
+        body: { statusCode: 404, error: 'customer_not_found', message: 'No customer' },
+      };
+    }
+    if (call.method === 'POST') {
+      return {
+        status: 201,
+        body: { id: 'int_1', customerId: 'cus_001', occurredAt: '2026-01-01T00:00:00.000Z' },
+      };
+    }
+    return { status: 200, body: {} };
+  },
 });
-afterAll(async () => {
-  await Promise.all([auth0.close(), sync.close(), api.close()]);
-});
-beforeEach(() => {
-  logs = captureLogs();
-  auth0.resetCounters();
-  sync.resetCounters();
-});
-afterEach(() => logs.restore());
 
 function expectNoUpstreamCall(apiCallsBefore: number): void {
-  expect(auth0.counters().tokenRequests).toBe(0);
-  expect(sync.counters().requests).toBe(0);
-  expect(api.calls).toHaveLength(apiCallsBefore);
+  expect(fx.auth0.counters().tokenRequests).toBe(0);
+  expect(fx.sync.counters().requests).toBe(0);
+  expect(fx.api.calls).toHaveLength(apiCallsBefore);
 }
 
 describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signature', () => {
@@ -74,8 +50,8 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
   const interaction = { customerId: 'cus_001', channel: 'voice', summary: 'Asked about billing' };
 
   it('E42: missing or wrong X-Twilio-Signature → 403 before any upstream call', async () => {
-    const env = functionEnv(auth0, sync, api.url);
-    const before = api.calls.length;
+    const env = fx.env();
+    const before = fx.api.calls.length;
     const url = `http://${LOCAL_DOMAIN}/customer-lookup`;
     const attempts: Array<Promise<Answer>> = [
       invoke(customerLookup, env, '/customer-lookup', eventFor(lookupParams)),
@@ -111,7 +87,7 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
   });
 
   it('E42: a correctly signed request passes, and VALIDATE_TWILIO_SIGNATURE=false is the only opt-out', async () => {
-    const env = functionEnv(auth0, sync, api.url);
+    const env = fx.env();
     const found = await invoke(
       customerLookup,
       env,
@@ -165,7 +141,7 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
   });
 
   it('E42: a JSON body signed with bodySHA256 is accepted; a changed body is not', async () => {
-    const env = functionEnv(auth0, sync, api.url);
+    const env = fx.env();
     const body = { phone: '+15005550001' };
     const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const url = `http://${LOCAL_DOMAIN}/customer-lookup?bodySHA256=${hash}`;
@@ -191,8 +167,8 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
 });
 
 it('E43: missing or malformed parameters → 400 naming the field, before any upstream call', async () => {
-  const env = functionEnv(auth0, sync, api.url);
-  const before = api.calls.length;
+  const env = fx.env();
+  const before = fx.api.calls.length;
   const cases: Array<[typeof customerLookup, string, Record<string, string>, string]> = [
     [customerLookup, '/customer-lookup', {}, 'phone'],
     [customerLookup, '/customer-lookup', { phone: '5005550001' }, 'phone'],
@@ -243,7 +219,7 @@ it('E43: missing or malformed parameters → 400 naming the field, before any up
 });
 
 it('E44: every path calls callback exactly once', async () => {
-  const env = functionEnv(auth0, sync, api.url, { FUNCTION_DEADLINE_MS: '1000' });
+  const env = fx.env({ FUNCTION_DEADLINE_MS: '1000' });
   const hanging = await startScriptedApi(() => 'hang');
   try {
     const paths: Array<Promise<Answer>> = [
@@ -286,14 +262,14 @@ it('E44: every path calls callback exactly once', async () => {
     // Past every deadline (1 s) and every upstream timeout, still exactly one callback each.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(answers.map((a) => a.calls())).toEqual(answers.map(() => 1));
-    expect(logs.records()).toHaveLength(paths.length);
+    expect(fx.logs.records()).toHaveLength(paths.length);
   } finally {
     await hanging.close();
   }
 });
 
 it('E45: the test endpoint is off unless enabled; when on it diagnoses without showing the token', async () => {
-  const base = functionEnv(auth0, sync, api.url);
+  const base = fx.env();
   for (const value of [undefined, 'false']) {
     const env = { ...base };
     if (value === undefined) delete env.ENABLE_TEST_ENDPOINT;
@@ -302,11 +278,11 @@ it('E45: the test endpoint is off unless enabled; when on it diagnoses without s
     expect(off.status).toBe(404);
     expect(off.body.error.code).toBe('NOT_FOUND');
   }
-  expect(auth0.counters().tokenRequests).toBe(0);
+  expect(fx.auth0.counters().tokenRequests).toBe(0);
 
-  const before = api.calls.length;
+  const before = fx.api.calls.length;
   const on = await invoke(testApiCall, base, '/test-api-call');
-  const token = api.calls[before]!.token!;
+  const token = fx.api.calls[before]!.token!;
   expect(on.status).toBe(200);
   expect(on.body).toMatchObject({
     ok: true,
@@ -316,7 +292,7 @@ it('E45: the test endpoint is off unless enabled; when on it diagnoses without s
       expiresAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/),
       claims: {
-        iss: auth0.issuer,
+        iss: fx.auth0.issuer,
         aud: 'https://secure-api.local',
         azp: 'local-m2m-client',
         scope: 'read:customers write:interactions',

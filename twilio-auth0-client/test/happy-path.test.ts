@@ -1,43 +1,19 @@
 // The happy path of each function, in-process, against the real secure-api (built, spawned) and
 // the Auth0 and Sync stand-ins: the token is fetched once, stored in Sync, then served from memory.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { expect, it } from '@jest/globals';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
 import { handler as logInteraction } from '../src/functions/log-interaction.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
-import { startSecureApi, type ChildService } from './support/child-services';
-import { AUDIENCE, functionEnv } from './support/env';
+import { AUDIENCE } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke } from './support/invoke';
 import { signedEvent } from './support/signing';
 import { documentData } from './support/sync-documents';
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let secureApi: ChildService;
-let logs: CapturedLogs;
-
-beforeAll(async () => {
-  [auth0, sync] = await Promise.all([startAuth0StandIn(), startSyncStandIn()]);
-  secureApi = await startSecureApi(auth0);
-}, 60_000);
-afterAll(async () => {
-  await secureApi?.close();
-  await Promise.all([auth0.close(), sync.close()]);
-});
-beforeEach(() => {
-  logs = captureLogs();
-  auth0.resetCounters();
-});
-afterEach(() => logs.restore());
+const fx = useFunctionFixture({ api: 'secure-api' });
 
 it('/test-api-call: fetches a token once, stores it in Sync, then serves it from memory', async () => {
-  const env = functionEnv(auth0, sync, secureApi.url);
+  const env = fx.env();
   const first = await invoke(testApiCall, env, '/test-api-call');
   const second = await invoke(testApiCall, env, '/test-api-call');
 
@@ -50,7 +26,7 @@ it('/test-api-call: fetches a token once, stores it in Sync, then serves it from
         sub: 'local-m2m-client@clients',
         azp: 'local-m2m-client',
         aud: AUDIENCE,
-        iss: auth0.issuer,
+        iss: fx.auth0.issuer,
       },
     },
     token: { source: 'auth0', waited: true },
@@ -60,19 +36,19 @@ it('/test-api-call: fetches a token once, stores it in Sync, then serves it from
     waited: false,
     fingerprint: first.body.token.fingerprint,
   });
-  expect(auth0.counters().tokenRequests).toBe(1);
-  expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
     access_token: expect.any(String),
     refreshing_until: null,
   });
-  expect(logs.records().map((r) => [r.outcome, r.tokenSource])).toEqual([
+  expect(fx.logs.records().map((r) => [r.outcome, r.tokenSource])).toEqual([
     ['ok', 'auth0'],
     ['ok', 'memory'],
   ]);
 });
 
 it('/test-api-call: a small HTML page when the browser asks for text/html', async () => {
-  const env = functionEnv(auth0, sync, secureApi.url);
+  const env = fx.env();
   const answer = await invoke(
     testApiCall,
     env,
@@ -86,7 +62,7 @@ it('/test-api-call: a small HTML page when the browser asks for text/html', asyn
 });
 
 it('/customer-lookup: a known caller is found, an unknown one is a normal found:false', async () => {
-  const env = functionEnv(auth0, sync, secureApi.url);
+  const env = fx.env();
   const found = await invoke(
     customerLookup,
     env,
@@ -110,11 +86,11 @@ it('/customer-lookup: a known caller is found, an unknown one is a normal found:
   });
   expect(missing.status).toBe(200);
   expect(missing.body).toEqual({ found: false, phone: '+15005550099' });
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('/log-interaction: records the interaction; an unknown customer is 404 NOT_FOUND', async () => {
-  const env = functionEnv(auth0, sync, secureApi.url);
+  const env = fx.env();
   const recorded = await invoke(
     logInteraction,
     env,

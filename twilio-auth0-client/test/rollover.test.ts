@@ -2,35 +2,15 @@
 // containers (two module registries, each with its own memory level) share the Sync document.
 // Exactly one invocation claims the refresh; everyone keeps using the current token meanwhile,
 // and the new token is in place before the old one expires: nobody waits for it.
-import { afterAll, beforeAll, expect, it, jest } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { expect, it, jest } from '@jest/globals';
 import type { handler as Handler } from '../src/functions/test-api-call';
-import { captureLogs } from './support/capture-logs';
-import { functionEnv } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { invoke, type Answer } from './support/invoke';
-import { claimsOf, startScriptedApi, type ScriptedApi } from './support/scripted-api';
+import { claimsOf } from './support/scripted-api';
 
 const LIFETIME_SECONDS = 15; // refresh margin: the last 1.5 s (10 %)
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
-
-beforeAll(async () => {
-  [auth0, sync, api] = await Promise.all([
-    startAuth0StandIn({ tokenLifetimeSeconds: LIFETIME_SECONDS }),
-    startSyncStandIn(),
-    startScriptedApi(),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([auth0.close(), sync.close(), api.close()]);
-});
+const fx = useFunctionFixture({ auth0: { tokenLifetimeSeconds: LIFETIME_SECONDS } });
 
 /** The function as loaded in a fresh container: its own copy of every module, memory included. */
 function freshContainer(): typeof Handler {
@@ -43,46 +23,43 @@ function freshContainer(): typeof Handler {
 }
 
 it('Rollover: steady invocations across the refresh margin make exactly 1 new token request, and none waits for it', async () => {
-  const logs = captureLogs();
-  try {
-    const containers = [freshContainer(), freshContainer()];
-    const env = functionEnv(auth0, sync, api.url);
-    const primed = await invoke(containers[0]!, env, '/test-api-call');
-    expect(primed.status).toBe(200);
-    const first = api.calls.at(-1)!.token!;
-    const firstExpiresAtMs = Number(claimsOf(first).exp) * 1000;
-    auth0.resetCounters();
-    const callsBefore = api.calls.length;
+  const containers = [freshContainer(), freshContainer()];
+  const env = fx.env();
+  const primed = await invoke(containers[0]!, env, '/test-api-call');
+  expect(primed.status).toBe(200);
+  const first = fx.api.calls.at(-1)!.token!;
+  const firstExpiresAtMs = Number(claimsOf(first).exp) * 1000;
+  fx.auth0.resetCounters();
+  const callsBefore = fx.api.calls.length;
 
-    // One invocation every 100 ms, alternating containers, until the first token has expired
-    // and the next one has been in use for a while (bounded: at most 200 invocations).
-    const answers: Array<Promise<Answer>> = [];
-    for (let i = 0; i < 200 && Date.now() < firstExpiresAtMs + 1000; i += 1) {
-      answers.push(invoke(containers[i % 2]!, env, '/test-api-call'));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const settled = await Promise.all(answers);
-
-    expect(auth0.counters().tokenRequests).toBe(1);
-    expect(settled.map((a) => a.status)).toEqual(settled.map(() => 200));
-    expect(settled.filter((a) => a.body.token.waited)).toHaveLength(0);
-    const claims = logs.records().filter((r) => (r.events ?? []).includes('refresh_ahead_claimed'));
-    expect(claims).toHaveLength(1);
-
-    const calls = api.calls.slice(callsBefore);
-    const tokens = [...new Set(calls.map((c) => c.token))];
-    expect(tokens).toHaveLength(2);
-    const second = tokens.find((t) => t !== first)!;
-    // The new token was in use before the old one expired.
-    expect(Math.min(...calls.filter((c) => c.token === second).map((c) => c.at))).toBeLessThan(
-      firstExpiresAtMs,
-    );
-    // Both containers moved on to the new token.
-    expect(settled.slice(-2).map((a) => a.body.token.fingerprint)).toEqual([
-      settled.at(-1)!.body.token.fingerprint,
-      settled.at(-1)!.body.token.fingerprint,
-    ]);
-  } finally {
-    logs.restore();
+  // One invocation every 100 ms, alternating containers, until the first token has expired
+  // and the next one has been in use for a while (bounded: at most 200 invocations).
+  const answers: Array<Promise<Answer>> = [];
+  for (let i = 0; i < 200 && Date.now() < firstExpiresAtMs + 1000; i += 1) {
+    answers.push(invoke(containers[i % 2]!, env, '/test-api-call'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const settled = await Promise.all(answers);
+
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(settled.map((a) => a.status)).toEqual(settled.map(() => 200));
+  expect(settled.filter((a) => a.body.token.waited)).toHaveLength(0);
+  const claims = fx.logs
+    .records()
+    .filter((r) => (r.events ?? []).includes('refresh_ahead_claimed'));
+  expect(claims).toHaveLength(1);
+
+  const calls = fx.api.calls.slice(callsBefore);
+  const tokens = [...new Set(calls.map((c) => c.token))];
+  expect(tokens).toHaveLength(2);
+  const second = tokens.find((t) => t !== first)!;
+  // The new token was in use before the old one expired.
+  expect(Math.min(...calls.filter((c) => c.token === second).map((c) => c.at))).toBeLessThan(
+    firstExpiresAtMs,
+  );
+  // Both containers moved on to the new token.
+  expect(settled.slice(-2).map((a) => a.body.token.fingerprint)).toEqual([
+    settled.at(-1)!.body.token.fingerprint,
+    settled.at(-1)!.body.token.fingerprint,
+  ]);
 }, 40_000);

@@ -1,48 +1,22 @@
 // Section F of bad-input-and-faults.md: secrets never leave the function, and configuration
 // problems are named without their values.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { expect, it } from '@jest/globals';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
-import { AUTH_TOKEN, CLIENT_SECRET, functionEnv, SERVICE_SID } from './support/env';
+import { AUTH_TOKEN, CLIENT_SECRET, SERVICE_SID } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, type Answer } from './support/invoke';
 import { invalidToken, startScriptedApi, type ScriptedApi } from './support/scripted-api';
 import { signedEvent } from './support/signing';
 import { documentData } from './support/sync-documents';
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
-let logs: CapturedLogs;
-
-beforeAll(async () => {
-  [auth0, sync, api] = await Promise.all([
-    startAuth0StandIn(),
-    startSyncStandIn(),
-    startScriptedApi(),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([auth0.close(), sync.close(), api.close()]);
-});
-beforeEach(() => {
-  logs = captureLogs();
-  sync.clearFaults();
-  auth0.clearFaults();
-});
-afterEach(() => logs.restore());
+const fx = useFunctionFixture();
 
 /** Every token any server saw: what the API received and what Sync stores. */
 function tokensSeen(...apis: ScriptedApi[]): string[] {
   const fromApi = apis.flatMap((a) => a.calls.map((c) => c.token ?? ''));
-  const fromSync = sync
+  const fromSync = fx.sync
     .documents(SERVICE_SID)
     .map((d) => (d.data as Record<string, unknown>).access_token)
     .filter((t): t is string => typeof t === 'string');
@@ -52,7 +26,7 @@ function tokensSeen(...apis: ScriptedApi[]): string[] {
 function expectNoSecrets(answers: Answer[], secrets: string[]): void {
   const everything = [
     ...answers.map((a) => `${a.text}\n${JSON.stringify(a.headers)}`),
-    ...logs.lines,
+    ...fx.logs.lines,
   ];
   expect(everything.length).toBeGreaterThan(answers.length); // the log lines were captured
   for (const text of everything) {
@@ -66,7 +40,7 @@ function expectNoSecrets(answers: Answer[], secrets: string[]): void {
 
 it('F46: logs, error messages and responses of failing and succeeding runs contain no client secret, token or auth token', async () => {
   const cacheKey = randomBytes(32).toString('base64');
-  const env = functionEnv(auth0, sync, api.url, { TOKEN_CACHE_KEY: cacheKey });
+  const env = fx.env({ TOKEN_CACHE_KEY: cacheKey });
   const rejecting = await startScriptedApi(() => invalidToken);
   const failing = await startScriptedApi(() => ({
     status: 500,
@@ -96,11 +70,11 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
         '/t',
       ),
     );
-    auth0.setTokenLifetime(86000); // the refetched token differs from the rejected one
+    fx.auth0.setTokenLifetime(86000); // the refetched token differs from the rejected one
     answers.push(
       await invoke(testApiCall, { ...env, API_BASE_URL: rejecting.url }, '/test-api-call'),
     );
-    auth0.setTokenLifetime(86400);
+    fx.auth0.setTokenLifetime(86400);
     answers.push(
       await invoke(
         testApiCall,
@@ -109,8 +83,8 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
         eventFor({}, { accept: 'text/html' }),
       ),
     );
-    sync.injectFault({ kind: 'unavailable', count: 10 });
-    auth0.injectFault({ target: 'token', kind: 'error', count: 10 });
+    fx.sync.injectFault({ kind: 'unavailable', count: 10 });
+    fx.auth0.injectFault({ target: 'token', kind: 'error', count: 10 });
     answers.push(
       await invoke(testApiCall, { ...env, TWILIO_SYNC_TOKEN_DOC: 'secrets-3' }, '/test-api-call'),
     );
@@ -119,11 +93,11 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
     );
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 502, 502, 502, 503, 403]);
-    const tokens = tokensSeen(api, rejecting, failing);
+    const tokens = tokensSeen(fx.api, rejecting, failing);
     expect(tokens.length).toBeGreaterThanOrEqual(2);
     expectNoSecrets(answers, [CLIENT_SECRET, wrongSecret, AUTH_TOKEN, cacheKey, ...tokens]);
     // With TOKEN_CACHE_KEY set, the Sync document holds only ciphertext.
-    const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!);
+    const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!);
     expect(data?.access_token).toBeUndefined();
     expect(String(data?.access_token_encrypted)).toMatch(/^v1\./);
     for (const token of tokens) expect(JSON.stringify(data)).not.toContain(token);
@@ -133,7 +107,7 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
 });
 
 it('F46: an API that echoes the Authorization header back cannot put the token into a response or the log', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   // A misconfigured API_BASE_URL (an echo service, a debugging proxy) answers with the request's
   // own headers: the diagnosis shows the API's body, and lookups pass the API's 400 message on.
   const echo = await startScriptedApi((call) => ({
@@ -167,7 +141,7 @@ it('F46: an API that echoes the Authorization header back cannot put the token i
 });
 
 it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the variable, never its value', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const marker = 'SeCrEtVaLuE';
   const cases: Array<[string, string | undefined]> = [
     ['ACCOUNT_SID', undefined],
@@ -194,7 +168,7 @@ it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the va
     ['TOKEN_CACHE_KEY', randomBytes(16).toString('base64')],
     ['ENABLE_TEST_ENDPOINT', marker],
   ];
-  auth0.resetCounters();
+  fx.auth0.resetCounters();
   for (const [name, value] of cases) {
     const broken: Record<string, string> = { ...env };
     if (value === undefined) delete broken[name];
@@ -208,6 +182,6 @@ it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the va
       expect(answer.text).not.toContain(marker);
     }
   }
-  expect(logs.lines.join('\n')).not.toContain(marker);
-  expect(auth0.counters().tokenRequests).toBe(0);
+  expect(fx.logs.lines.join('\n')).not.toContain(marker);
+  expect(fx.auth0.counters().tokenRequests).toBe(0);
 });

@@ -1,21 +1,13 @@
 // The Studio flow shipped for import (studio/customer-lookup.flow.json): its structure is sound,
 // and played through like Studio would for an incoming call, every Run Function widget reaches
 // one of our functions with parameters that function accepts, against the real secure-api.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
 import { handler as logInteraction } from '../src/functions/log-interaction.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
-import { startSecureApi, type ChildService } from './support/child-services';
-import { functionEnv } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { invoke, type Answer, type Env } from './support/invoke';
 import { signedEvent } from './support/signing';
 
@@ -103,22 +95,10 @@ describe('studio/customer-lookup.flow.json', () => {
   });
 
   describe('played through for an incoming call', () => {
-    let auth0: Auth0StandIn;
-    let sync: SyncStandIn;
-    let secureApi: ChildService;
+    const fx = useFunctionFixture({ api: 'secure-api', logs: 'all' });
     let env: Env;
-    let logs: CapturedLogs;
-
-    beforeAll(async () => {
-      [auth0, sync] = await Promise.all([startAuth0StandIn(), startSyncStandIn()]);
-      secureApi = await startSecureApi(auth0);
-      env = functionEnv(auth0, sync, secureApi.url);
-      logs = captureLogs();
-    }, 60_000);
-    afterAll(async () => {
-      logs?.restore();
-      await secureApi?.close();
-      await Promise.all([auth0?.close(), sync?.close()]);
+    beforeAll(() => {
+      env = fx.env();
     });
 
     /** Runs the flow from its trigger; returns the widgets visited and the functions' answers. */

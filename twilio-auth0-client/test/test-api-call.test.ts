@@ -1,17 +1,11 @@
 // The page /test-api-call shows a browser, rendered by the real function against the Auth0 and
 // Sync stand-ins and a scripted API: the verdict, the summary, the claims, escaping of hostile
 // values (a client id and an API answer crafted as markup), the error page, and never the token.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { expiresIn } from '../src/functions/lib/diagnosis-page.private';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
 import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, type Answer } from './support/invoke';
 import { answerLikeSecureApi, startScriptedApi, type ScriptedApi } from './support/scripted-api';
 
@@ -19,41 +13,28 @@ const HOSTILE = `"><script>alert('x')</script><img/src=x/onerror=alert(1)>&amp;`
 const HOSTILE_ESCAPED = '&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;';
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
+const fx = useFunctionFixture({
+  auth0: {
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        grants: { [AUDIENCE]: ['read:customers'] },
+      },
+      { clientId: HOSTILE, clientSecret: CLIENT_SECRET, grants: { [AUDIENCE]: [HOSTILE] } },
+    ],
+  },
+});
 let hostileApi: ScriptedApi;
-let logs: CapturedLogs;
 
 beforeAll(async () => {
-  [auth0, sync, api, hostileApi] = await Promise.all([
-    startAuth0StandIn({
-      clients: [
-        {
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          grants: { [AUDIENCE]: ['read:customers'] },
-        },
-        { clientId: HOSTILE, clientSecret: CLIENT_SECRET, grants: { [AUDIENCE]: [HOSTILE] } },
-      ],
-    }),
-    startSyncStandIn(),
-    startScriptedApi(),
-    startScriptedApi((call, index) =>
-      call.path === '/secure' && index % 2 === 1
-        ? { status: 404, body: { statusCode: 404, error: 'not_found', message: HOSTILE } }
-        : { status: 200, body: { ...(answerLikeSecureApi(call, index) as object), note: HOSTILE } },
-    ),
-  ]);
+  hostileApi = await startScriptedApi((call, index) =>
+    call.path === '/secure' && index % 2 === 1
+      ? { status: 404, body: { statusCode: 404, error: 'not_found', message: HOSTILE } }
+      : { status: 200, body: { ...(answerLikeSecureApi(call, index) as object), note: HOSTILE } },
+  );
 });
-afterAll(async () => {
-  await Promise.all([auth0.close(), sync.close(), api.close(), hostileApi.close()]);
-});
-
-beforeEach(() => {
-  logs = captureLogs();
-});
-afterEach(() => logs.restore());
+afterAll(() => hostileApi.close());
 
 const asBrowser = () => eventFor({}, { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' });
 
@@ -76,7 +57,7 @@ function expectSelfContained(html: string): void {
 }
 
 it('a browser gets a page with the verdict, the summary, the claims and the raw JSON, never the token', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const first = await invoke(testApiCall, env, '/test-api-call', asBrowser());
   const second = await invoke(testApiCall, env, '/test-api-call', asBrowser());
   const json = await invoke(testApiCall, env, '/test-api-call');
@@ -104,7 +85,7 @@ it('a browser gets a page with the verdict, the summary, the claims and the raw 
   expect(html).toMatch(
     /<details><summary>Raw diagnosis \(JSON\)<\/summary><pre>\{\n {2}&#34;ok&#34;: true,/,
   );
-  expectNoToken(first, api);
+  expectNoToken(first, fx.api);
 
   // The second call is served from memory without waiting; JSON stays the default.
   expect(second.text).toContain('<code class="pill">memory</code>');
@@ -115,7 +96,7 @@ it('a browser gets a page with the verdict, the summary, the claims and the raw 
 });
 
 it('escapes every value: a client id and an API answer crafted as markup stay text', async () => {
-  const env = functionEnv(auth0, sync, hostileApi.url, { AUTH0_CLIENT_ID: HOSTILE });
+  const env = functionEnv(fx.auth0, fx.sync, hostileApi.url, { AUTH0_CLIENT_ID: HOSTILE });
   const ok = await invoke(testApiCall, env, '/test-api-call', asBrowser()); // 200 with a hostile body
   const failed = await invoke(testApiCall, env, '/test-api-call', asBrowser()); // 404 hostile message
 
@@ -137,7 +118,7 @@ it('escapes every value: a client id and an API answer crafted as markup stay te
 
 describe('the error page', () => {
   it('names the code and message in a red verdict; JSON clients still get JSON', async () => {
-    const env = functionEnv(auth0, sync, api.url, { AUTH0_CLIENT_SECRET: 'not-the-secret' });
+    const env = fx.env({ AUTH0_CLIENT_SECRET: 'not-the-secret' });
     const page = await invoke(testApiCall, env, '/test-api-call', asBrowser());
     const json = await invoke(testApiCall, env, '/test-api-call');
 

@@ -2,25 +2,15 @@
 // runs against the Auth0 and Sync stand-ins and a scripted API. Races between separate processes
 // (D37 with many invocations) are in twilio-run.test.ts; here concurrent invocations share one
 // process, as in one warm container.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, jest } from '@jest/globals';
+import { expect, it, jest } from '@jest/globals';
 import twilio from 'twilio';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { startSyncStandIn } from 'local-stack';
 import { handler } from '../src/functions/test-api-call';
 import { handler as lookup } from '../src/functions/customer-lookup.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
 import { ACCOUNT_SID, AUDIENCE, AUTH_TOKEN, functionEnv, SERVICE_SID } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke } from './support/invoke';
-import {
-  answerLikeSecureApi,
-  invalidToken,
-  startScriptedApi,
-  type ScriptedApi,
-} from './support/scripted-api';
+import { answerLikeSecureApi, invalidToken, startScriptedApi } from './support/scripted-api';
 import {
   cacheDocument,
   documentData,
@@ -30,43 +20,19 @@ import {
 } from './support/sync-documents';
 import { waitUntil } from './support/wait-until';
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
-let logs: CapturedLogs;
-
-beforeAll(async () => {
-  [auth0, sync, api] = await Promise.all([
-    startAuth0StandIn(),
-    startSyncStandIn(),
-    startScriptedApi(),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([auth0.close(), sync.close(), api.close()]);
-});
-beforeEach(() => {
-  logs = captureLogs();
-  auth0.resetCounters();
-  sync.resetCounters();
-  sync.clearFaults();
-});
-afterEach(() => {
-  logs.restore();
-  auth0.setTokenLifetime(86400);
-});
+const fx = useFunctionFixture();
 
 /**
  * The stand-in's tokens carry no jti: two fetched in the same second with the same lifetime are
  * the same bytes. Changing the lifetime makes the next token differ.
  */
 function nextTokenDiffers(): void {
-  auth0.setTokenLifetime(86400 - Math.floor(Math.random() * 1000) - 1);
+  fx.auth0.setTokenLifetime(86400 - Math.floor(Math.random() * 1000) - 1);
 }
 
 /** A real token from the stand-in, fetched outside the function (as another container would). */
 async function tokenFromStandIn(): Promise<string> {
-  const response = await fetch(auth0.tokenUrl, {
+  const response = await fetch(fx.auth0.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -81,11 +47,11 @@ async function tokenFromStandIn(): Promise<string> {
 }
 
 it('D36: a missing document is created holding the token, expires_at and fetched_at', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(200);
-  const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!);
+  const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!);
   expect(data).toMatchObject({
     format: 'auth0-m2m-token/v1',
     audience: AUDIENCE,
@@ -94,49 +60,49 @@ it('D36: a missing document is created holding the token, expires_at and fetched
   });
   expect(Date.parse(String(data?.expires_at))).toBeGreaterThan(Date.now());
   expect(Date.parse(String(data?.fetched_at))).toBeLessThanOrEqual(Date.now());
-  expect(sync.counters().creates).toBe(1);
+  expect(fx.sync.counters().creates).toBe(1);
 });
 
 it("D36: two creates racing: the loser re-reads and uses the winner's token", async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   // Both first reads are held, so both find no document and both try to create it.
-  sync.injectFault({ kind: 'slow', count: 2, delayMs: 300 });
+  fx.sync.injectFault({ kind: 'slow', count: 2, delayMs: 300 });
   const [a, b] = await Promise.all([
     invoke(handler, env, '/test-api-call'),
     invoke(handler, env, '/test-api-call'),
   ]);
 
   expect([a.status, b.status]).toEqual([200, 200]);
-  expect(sync.counters().conflicts).toBeGreaterThanOrEqual(1);
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.sync.counters().conflicts).toBeGreaterThanOrEqual(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
   expect(a.body.token.fingerprint).toBe(b.body.token.fingerprint);
   expect([a.body.token.source, b.body.token.source].sort()).toEqual(['auth0', 'sync']);
-  expect(logs.records().flatMap((r) => r.events ?? [])).toContain('create_race_lost');
+  expect(fx.logs.records().flatMap((r) => r.events ?? [])).toContain('create_race_lost');
 });
 
 it('D37: concurrent refreshes of an expired token: one claims it (If-Match), the stale losers re-read', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const now = Date.now();
   await seedDocument(
-    sync,
+    fx.sync,
     env.TWILIO_SYNC_TOKEN_DOC!,
     cacheDocument('expired.token.value', AUDIENCE, {
       fetchedAt: now - 7200_000,
       expiresAt: now - 60_000,
     }),
   );
-  sync.resetCounters();
+  fx.sync.resetCounters();
   // Hold the first reads so that every invocation sees the same expired revision.
-  sync.injectFault({ kind: 'slow', count: 5, delayMs: 300 });
+  fx.sync.injectFault({ kind: 'slow', count: 5, delayMs: 300 });
   const answers = await Promise.all(
     Array.from({ length: 5 }, () => invoke(handler, env, '/test-api-call')),
   );
 
   expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
   expect(new Set(answers.map((a) => a.body.token.fingerprint)).size).toBe(1);
-  expect(sync.counters().conflicts).toBeGreaterThanOrEqual(1);
-  expect(logs.records().flatMap((r) => r.events ?? [])).toContain('claim_race_lost');
+  expect(fx.sync.counters().conflicts).toBeGreaterThanOrEqual(1);
+  expect(fx.logs.records().flatMap((r) => r.events ?? [])).toContain('claim_race_lost');
 });
 
 it('D38: corrupt, wrong-shaped or foreign document content is refreshed and overwritten', async () => {
@@ -157,14 +123,14 @@ it('D38: corrupt, wrong-shaped or foreign document content is refreshed and over
     { format: 'something-else/v9', token: 'abc' },
   ];
   for (const data of spoiled) {
-    auth0.resetCounters();
-    const env = functionEnv(auth0, sync, api.url);
-    await seedDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, data);
+    fx.auth0.resetCounters();
+    const env = fx.env();
+    await seedDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, data);
     const answer = await invoke(handler, env, '/test-api-call');
     expect(answer.status).toBe(200);
     expect(answer.body.token.source).toBe('auth0');
-    expect(auth0.counters().tokenRequests).toBe(1);
-    expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
+    expect(fx.auth0.counters().tokenRequests).toBe(1);
+    expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
       format: 'auth0-m2m-token/v1',
       audience: AUDIENCE,
       access_token: expect.any(String),
@@ -173,58 +139,58 @@ it('D38: corrupt, wrong-shaped or foreign document content is refreshed and over
 });
 
 it('D38: a token past expires_at is refreshed even while Sync still keeps the document', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const now = Date.now();
   // The Sync TTL (an hour) has not removed it: only expires_at says it is dead.
   await seedDocument(
-    sync,
+    fx.sync,
     env.TWILIO_SYNC_TOKEN_DOC!,
     cacheDocument(await tokenFromStandIn(), AUDIENCE, {
       fetchedAt: now - 90_000,
       expiresAt: now - 1000,
     }),
   );
-  auth0.resetCounters();
+  fx.auth0.resetCounters();
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(200);
   expect(answer.body.token.source).toBe('auth0');
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
   expect(
-    Date.parse(String(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.expires_at)),
+    Date.parse(String(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)?.expires_at)),
   ).toBeGreaterThan(now);
 });
 
 it('D38: a token inside its refresh margin is still used, while this invocation refreshes it', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const now = Date.now();
   const current = await tokenFromStandIn();
   // 100 s lifetime, 5 s left: inside the 10 s margin, outside the safety window.
   await seedDocument(
-    sync,
+    fx.sync,
     env.TWILIO_SYNC_TOKEN_DOC!,
     cacheDocument(current, AUDIENCE, { fetchedAt: now - 95_000, expiresAt: now + 5_000 }),
   );
-  auth0.resetCounters();
-  const apiCallsBefore = api.calls.length;
+  fx.auth0.resetCounters();
+  const apiCallsBefore = fx.api.calls.length;
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(200);
   expect(answer.body.token.source).toBe('sync');
   expect(answer.body.token.waited).toBe(false);
-  expect(api.calls[apiCallsBefore]?.token).toBe(current);
-  expect(auth0.counters().tokenRequests).toBe(1);
-  const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!);
+  expect(fx.api.calls[apiCallsBefore]?.token).toBe(current);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!);
   expect(Date.parse(String(data?.expires_at))).toBeGreaterThan(now + 3600_000);
   expect(data?.refreshing_until).toBeNull();
-  expect(logs.records()[0]?.events).toEqual(
+  expect(fx.logs.records()[0]?.events).toEqual(
     expect.arrayContaining(['refresh_ahead_claimed', 'refresh_ahead_done']),
   );
 });
 
 it('D39: Sync down: the call succeeds with a directly fetched token, and memory stops refetching', async () => {
-  const env = functionEnv(auth0, sync, api.url);
-  sync.injectFault({ kind: 'unavailable', count: 100 });
+  const env = fx.env();
+  fx.sync.injectFault({ kind: 'unavailable', count: 100 });
   const first = await invoke(handler, env, '/test-api-call');
   const second = await invoke(handler, env, '/test-api-call');
   const third = await invoke(handler, env, '/test-api-call');
@@ -233,58 +199,58 @@ it('D39: Sync down: the call succeeds with a directly fetched token, and memory 
   expect(first.body.token.source).toBe('auth0');
   expect(second.body.token.source).toBe('memory');
   expect(third.body.token.source).toBe('memory');
-  expect(auth0.counters().tokenRequests).toBe(1);
-  expect(logs.records()[0]?.events).toContain('sync_unavailable');
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fx.logs.records()[0]?.events).toContain('sync_unavailable');
 });
 
 it('D39: Sync slow (past its per-call timeout, read after read): the call still succeeds with a direct fetch', async () => {
-  const env = functionEnv(auth0, sync, api.url);
-  sync.injectFault({ kind: 'slow', count: 10, delayMs: 4000 });
+  const env = fx.env();
+  fx.sync.injectFault({ kind: 'slow', count: 10, delayMs: 4000 });
   const first = await invoke(handler, env, '/test-api-call');
   const second = await invoke(handler, env, '/test-api-call');
 
   expect(first.status).toBe(200);
   expect(first.body.token.source).toBe('auth0');
   expect(second.body.token.source).toBe('memory');
-  expect(auth0.counters().tokenRequests).toBe(1);
-  expect(logs.records()[0]?.events).toEqual(
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fx.logs.records()[0]?.events).toEqual(
     expect.arrayContaining(['sync_read_retry', 'sync_unavailable', 'token_fetched_without_sync']),
   );
 });
 
 it('D39: a Sync read that times out is read again before fetching: the token in Sync is used', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const now = Date.now();
   const current = await tokenFromStandIn();
   await seedDocument(
-    sync,
+    fx.sync,
     env.TWILIO_SYNC_TOKEN_DOC!,
     cacheDocument(current, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
   );
-  auth0.resetCounters();
+  fx.auth0.resetCounters();
   // Only the first read is slow (a busy host, not a Sync outage): its timeout is no reason to
   // spend a token from the customer's quota.
-  sync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
+  fx.sync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(200);
   expect(answer.body.token.source).toBe('sync');
-  expect(auth0.counters().tokenRequests).toBe(0);
-  expect(api.calls.at(-1)?.token).toBe(current);
-  expect(logs.records()[0]?.events).toContain('sync_read_retry');
+  expect(fx.auth0.counters().tokenRequests).toBe(0);
+  expect(fx.api.calls.at(-1)?.token).toBe(current);
+  expect(fx.logs.records()[0]?.events).toContain('sync_read_retry');
 });
 
 it("D37: a waiter whose poll of Sync times out keeps waiting for the refresher's token", async () => {
   // A Sync of its own: the test follows the waiter by the server's request count.
   const ownSync = await startSyncStandIn();
   try {
-    const env = functionEnv(auth0, ownSync, api.url);
+    const env = functionEnv(fx.auth0, ownSync, fx.api.url);
     const doc = env.TWILIO_SYNC_TOKEN_DOC!;
     const now = Date.now();
     const delivered = await tokenFromStandIn();
     // Another invocation holds the refresh; this one waits. Its first poll hangs past the timeout.
     await seedDocument(ownSync, doc, leaseDocument(AUDIENCE, now + 7000));
-    auth0.resetCounters();
+    fx.auth0.resetCounters();
     ownSync.resetCounters();
     ownSync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
     ownSync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
@@ -300,8 +266,8 @@ it("D37: a waiter whose poll of Sync times out keeps waiting for the refresher's
 
     expect(answer.status).toBe(200);
     expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
-    expect(auth0.counters().tokenRequests).toBe(0);
-    expect(api.calls.at(-1)?.token).toBe(delivered);
+    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    expect(fx.api.calls.at(-1)?.token).toBe(delivered);
   } finally {
     await ownSync.close();
   }
@@ -313,12 +279,12 @@ it('D37: a waiter keeps polling until its own give-up point, however the backoff
   // point where it must fetch for itself; it must shorten that pause, not give up early.
   const random = jest.spyOn(Math, 'random').mockReturnValue(0.999);
   try {
-    const env = functionEnv(auth0, ownSync, api.url);
+    const env = functionEnv(fx.auth0, ownSync, fx.api.url);
     const doc = env.TWILIO_SYNC_TOKEN_DOC!;
     const now = Date.now();
     const delivered = await tokenFromStandIn();
     await seedDocument(ownSync, doc, leaseDocument(AUDIENCE, now + 7500));
-    auth0.resetCounters();
+    fx.auth0.resetCounters();
     ownSync.resetCounters();
     const invocation = invoke(handler, env, '/test-api-call');
     // The refresher delivers after the waiter's third poll (its first read and three polls).
@@ -332,7 +298,7 @@ it('D37: a waiter keeps polling until its own give-up point, however the backoff
 
     expect(answer.status).toBe(200);
     expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
-    expect(auth0.counters().tokenRequests).toBe(0);
+    expect(fx.auth0.counters().tokenRequests).toBe(0);
   } finally {
     random.mockRestore();
     await ownSync.close();
@@ -340,12 +306,12 @@ it('D37: a waiter keeps polling until its own give-up point, however the backoff
 });
 
 it('D37: a document that Sync expired between the read and the claim is created again, not taken for an outage', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const doc = env.TWILIO_SYNC_TOKEN_DOC!;
   const now = Date.now();
   // An expired token whose document Sync removes (TTL) a second from now.
   const client = twilio(ACCOUNT_SID, AUTH_TOKEN);
-  client.sync.baseUrl = sync.url;
+  client.sync.baseUrl = fx.sync.url;
   await client.sync.v1.services(SERVICE_SID).documents.create({
     uniqueName: doc,
     data: cacheDocument('expired.token.value', AUDIENCE, {
@@ -355,26 +321,26 @@ it('D37: a document that Sync expired between the read and the claim is created 
     ttl: 1,
   });
   // The read is answered at once; the conditional claim reaches Sync after the document is gone.
-  sync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
-  sync.injectFault({ kind: 'slow', count: 1, delayMs: 1200 });
+  fx.sync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
+  fx.sync.injectFault({ kind: 'slow', count: 1, delayMs: 1200 });
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(200);
-  expect(auth0.counters().tokenRequests).toBe(1);
-  const events = logs.records()[0]?.events ?? [];
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  const events = fx.logs.records()[0]?.events ?? [];
   expect(events).not.toContain('sync_unavailable');
   expect(events).not.toContain('token_fetched_without_sync');
-  expect(documentData(sync, doc)).toMatchObject({
-    access_token: api.calls.at(-1)?.token,
+  expect(documentData(fx.sync, doc)).toMatchObject({
+    access_token: fx.api.calls.at(-1)?.token,
     refreshing_until: null,
   });
 });
 
 it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch once, retry once', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   const primed = await invoke(handler, env, '/test-api-call');
-  const rejected = api.calls.at(-1)!.token;
-  auth0.resetCounters();
+  const rejected = fx.api.calls.at(-1)!.token;
+  fx.auth0.resetCounters();
   nextTokenDiffers();
   const picky = await startScriptedApi((call) =>
     call.token === rejected ? invalidToken : answerLikeSecureApi(call, 0),
@@ -385,8 +351,8 @@ it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch on
     expect(answer.status).toBe(200);
     expect(answer.body.token.fingerprint).not.toBe(primed.body.token.fingerprint);
     expect(picky.calls).toHaveLength(2);
-    expect(auth0.counters().tokenRequests).toBe(1);
-    expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBe(
+    expect(fx.auth0.counters().tokenRequests).toBe(1);
+    expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBe(
       picky.calls[1]!.token,
     );
   } finally {
@@ -395,19 +361,19 @@ it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch on
 });
 
 it('D40: a rejected token already replaced in Sync is not dropped again: the replacement is used', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   await invoke(handler, env, '/test-api-call'); // memory and Sync hold T1
-  const t1 = api.calls.at(-1)!.token;
+  const t1 = fx.api.calls.at(-1)!.token;
   nextTokenDiffers();
   const t2 = await tokenFromStandIn();
   const now = Date.now();
   // Another container already replaced T1 in Sync (with T2) after the API rejected T1 there.
-  const data = documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)!;
-  await replaceDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, {
+  const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)!;
+  await replaceDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, {
     ...data,
     ...cacheDocument(t2, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
   });
-  auth0.resetCounters();
+  fx.auth0.resetCounters();
   const picky = await startScriptedApi((call) =>
     call.token === t1 ? invalidToken : answerLikeSecureApi(call, 0),
   );
@@ -416,15 +382,15 @@ it('D40: a rejected token already replaced in Sync is not dropped again: the rep
     expect(answer.status).toBe(200);
     expect(answer.body.token.source).toBe('sync');
     expect(picky.calls.map((c) => c.token)).toEqual([t1, t2]);
-    expect(auth0.counters().tokenRequests).toBe(0);
-    expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBe(t2);
+    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBe(t2);
   } finally {
     await picky.close();
   }
 });
 
 it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch and one retry', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   nextTokenDiffers();
   const rejectAll = await startScriptedApi(() => invalidToken);
   try {
@@ -432,16 +398,16 @@ it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch an
     expect(answer.status).toBe(502);
     expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
     expect(rejectAll.calls).toHaveLength(2);
-    expect(auth0.counters().tokenRequests).toBe(2);
+    expect(fx.auth0.counters().tokenRequests).toBe(2);
   } finally {
     await rejectAll.close();
   }
 });
 
 it('D41: the API down or answering 5xx: a clear error code, and the token is NOT dropped', async () => {
-  const env = functionEnv(auth0, sync, api.url);
+  const env = fx.env();
   await invoke(handler, env, '/test-api-call');
-  auth0.resetCounters();
+  fx.auth0.resetCounters();
 
   const down = await startScriptedApi();
   const downUrl = down.url;
@@ -487,5 +453,5 @@ it('D41: the API down or answering 5xx: a clear error code, and the token is NOT
   // The token survived all of it: still served from memory, no new token request.
   const after = await invoke(handler, env, '/test-api-call');
   expect(after.body.token.source).toBe('memory');
-  expect(auth0.counters().tokenRequests).toBe(0);
+  expect(fx.auth0.counters().tokenRequests).toBe(0);
 });

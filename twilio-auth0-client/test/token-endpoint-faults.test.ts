@@ -1,50 +1,26 @@
 // Section C of bad-input-and-faults.md: the token endpoint misbehaves. The real handler runs
 // against the Auth0 stand-in (or a scripted token endpoint where the stand-in cannot play the
 // fault), the Sync stand-in and a scripted API.
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
+import { expect, it } from '@jest/globals';
 import { handler } from '../src/functions/test-api-call';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
 import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { invoke } from './support/invoke';
-import { startScriptedApi, type ScriptedApi, type ScriptedReply } from './support/scripted-api';
+import { startScriptedApi, type ScriptedReply } from './support/scripted-api';
 import { documentData } from './support/sync-documents';
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let api: ScriptedApi;
-let logs: CapturedLogs;
-
-beforeAll(async () => {
-  [auth0, sync, api] = await Promise.all([
-    startAuth0StandIn({
-      clients: [
-        {
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          grants: { [AUDIENCE]: ['read:customers'] },
-        },
-        { clientId: 'ungranted-client', clientSecret: 'ungranted-secret-123', grants: {} },
-      ],
-    }),
-    startSyncStandIn(),
-    startScriptedApi(),
-  ]);
+const fx = useFunctionFixture({
+  auth0: {
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        grants: { [AUDIENCE]: ['read:customers'] },
+      },
+      { clientId: 'ungranted-client', clientSecret: 'ungranted-secret-123', grants: {} },
+    ],
+  },
 });
-afterAll(async () => {
-  await Promise.all([auth0.close(), sync.close(), api.close()]);
-});
-beforeEach(() => {
-  logs = captureLogs();
-  auth0.resetCounters();
-  auth0.clearFaults();
-});
-afterEach(() => logs.restore());
 
 /** A token endpoint that answers what the test scripts, counting requests. */
 async function scriptedTokenEndpoint(reply: (index: number) => ScriptedReply) {
@@ -54,45 +30,41 @@ async function scriptedTokenEndpoint(reply: (index: number) => ScriptedReply) {
 
 it('C30: a wrong client secret is not retried and answers TOKEN_REQUEST_REJECTED without the secret', async () => {
   const wrongSecret = 'wrong-secret-value-7f3a9c';
-  const env = functionEnv(auth0, sync, api.url, { AUTH0_CLIENT_SECRET: wrongSecret });
+  const env = fx.env({ AUTH0_CLIENT_SECRET: wrongSecret });
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(502);
   expect(answer.body.error.code).toBe('TOKEN_REQUEST_REJECTED');
   expect(answer.body.error.message).toMatch(/401 (access_denied|invalid_client)/);
-  expect(auth0.counters().tokenRequests).toBe(1);
-  expect(api.calls).toHaveLength(0);
-  const everything = [answer.text, ...logs.lines].join('\n');
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fx.api.calls).toHaveLength(0);
+  const everything = [answer.text, ...fx.logs.lines].join('\n');
   expect(everything).not.toContain(wrongSecret);
-  expect(logs.records()[0]).toMatchObject({ outcome: 'error', code: 'TOKEN_REQUEST_REJECTED' });
+  expect(fx.logs.records()[0]).toMatchObject({ outcome: 'error', code: 'TOKEN_REQUEST_REJECTED' });
 });
 
 it('C31: other 4xx (unknown audience, audience not granted to the client) are not retried', async () => {
-  const unknownAudience = functionEnv(auth0, sync, api.url, {
+  const unknownAudience = fx.env({
     AUTH0_AUDIENCE: 'https://unknown-api.example',
   });
-  const notGranted = functionEnv(auth0, sync, api.url, {
+  const notGranted = fx.env({
     AUTH0_CLIENT_ID: 'ungranted-client',
     AUTH0_CLIENT_SECRET: 'ungranted-secret-123',
   });
   for (const env of [unknownAudience, notGranted]) {
-    auth0.resetCounters();
+    fx.auth0.resetCounters();
     const answer = await invoke(handler, env, '/test-api-call');
     expect(answer.status).toBe(502);
     expect(answer.body.error.code).toBe('TOKEN_REQUEST_REJECTED');
     expect(answer.body.error.message).toContain('403 access_denied');
-    expect(auth0.counters().tokenRequests).toBe(1);
+    expect(fx.auth0.counters().tokenRequests).toBe(1);
   }
   const { server, tokenUrl } = await scriptedTokenEndpoint(() => ({
     status: 400,
     body: { error: 'invalid_request', error_description: 'bad' },
   }));
   try {
-    const answer = await invoke(
-      handler,
-      functionEnv(auth0, sync, api.url, { AUTH0_TOKEN_URL: tokenUrl }),
-      '/t',
-    );
+    const answer = await invoke(handler, fx.env({ AUTH0_TOKEN_URL: tokenUrl }), '/t');
     expect(answer.body.error.code).toBe('TOKEN_REQUEST_REJECTED');
     expect(answer.body.error.message).toContain('400 invalid_request');
     expect(server.calls).toHaveLength(1);
@@ -102,42 +74,42 @@ it('C31: other 4xx (unknown audience, audience not granted to the client) are no
 });
 
 it('C32: a 429 whose reset fits the budget is waited out, then the token is fetched', async () => {
-  auth0.injectFault({ target: 'token', kind: 'rate-limit', count: 1, resetAfterSeconds: 1 });
-  const answer = await invoke(handler, functionEnv(auth0, sync, api.url), '/test-api-call');
+  fx.auth0.injectFault({ target: 'token', kind: 'rate-limit', count: 1, resetAfterSeconds: 1 });
+  const answer = await invoke(handler, fx.env(), '/test-api-call');
 
   expect(answer.status).toBe(200);
-  expect(auth0.counters().tokenRequests).toBe(2);
-  expect(logs.records()[0]?.events).toContain('token_rate_limit_wait');
+  expect(fx.auth0.counters().tokenRequests).toBe(2);
+  expect(fx.logs.records()[0]?.events).toContain('token_rate_limit_wait');
 });
 
 it('C32: a 429 whose reset does not fit the budget fails fast with TOKEN_RATE_LIMITED', async () => {
-  auth0.injectFault({ target: 'token', kind: 'rate-limit', count: 1, resetAfterSeconds: 60 });
-  const answer = await invoke(handler, functionEnv(auth0, sync, api.url), '/test-api-call');
+  fx.auth0.injectFault({ target: 'token', kind: 'rate-limit', count: 1, resetAfterSeconds: 60 });
+  const answer = await invoke(handler, fx.env(), '/test-api-call');
 
   expect(answer.status).toBe(503);
   expect(answer.body.error.code).toBe('TOKEN_RATE_LIMITED');
   expect(Number(answer.body.error.retryAfterSeconds)).toBeGreaterThan(1);
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('C33: a 5xx is retried once with jitter, and only once', async () => {
-  auth0.injectFault({ target: 'token', kind: 'error', count: 1 });
-  const recovered = await invoke(handler, functionEnv(auth0, sync, api.url), '/test-api-call');
+  fx.auth0.injectFault({ target: 'token', kind: 'error', count: 1 });
+  const recovered = await invoke(handler, fx.env(), '/test-api-call');
   expect(recovered.status).toBe(200);
-  expect(auth0.counters().tokenRequests).toBe(2);
+  expect(fx.auth0.counters().tokenRequests).toBe(2);
 
-  auth0.resetCounters();
-  auth0.injectFault({ target: 'token', kind: 'error', count: 5 });
-  const failed = await invoke(handler, functionEnv(auth0, sync, api.url), '/test-api-call');
+  fx.auth0.resetCounters();
+  fx.auth0.injectFault({ target: 'token', kind: 'error', count: 5 });
+  const failed = await invoke(handler, fx.env(), '/test-api-call');
   expect(failed.status).toBe(503);
   expect(failed.body.error.code).toBe('TOKEN_ENDPOINT_UNAVAILABLE');
-  expect(auth0.counters().tokenRequests).toBe(2);
+  expect(fx.auth0.counters().tokenRequests).toBe(2);
 });
 
 it('C33: a connection reset is retried once, and only once', async () => {
   const { server, tokenUrl } = await scriptedTokenEndpoint(() => 'reset');
   try {
-    const env = functionEnv(auth0, sync, api.url, { AUTH0_TOKEN_URL: tokenUrl });
+    const env = fx.env({ AUTH0_TOKEN_URL: tokenUrl });
     const answer = await invoke(handler, env, '/test-api-call');
     expect(answer.status).toBe(503);
     expect(answer.body.error.code).toBe('TOKEN_ENDPOINT_UNAVAILABLE');
@@ -149,18 +121,18 @@ it('C33: a connection reset is retried once, and only once', async () => {
 });
 
 it('C34: a hanging token endpoint or API still gets an answer inside the budget', async () => {
-  auth0.injectFault({ target: 'token', kind: 'hang', count: 5 });
-  const env = functionEnv(auth0, sync, api.url, { FUNCTION_DEADLINE_MS: '2000' });
+  fx.auth0.injectFault({ target: 'token', kind: 'hang', count: 5 });
+  const env = fx.env({ FUNCTION_DEADLINE_MS: '2000' });
   const slowToken = await invoke(handler, env, '/test-api-call');
   expect([503, 504]).toContain(slowToken.status);
   expect(['TOKEN_ENDPOINT_UNAVAILABLE', 'DEADLINE_EXCEEDED']).toContain(slowToken.body.error.code);
-  auth0.clearFaults();
+  fx.auth0.clearFaults();
 
   const hangingApi = await startScriptedApi(() => 'hang');
   try {
     const answer = await invoke(
       handler,
-      functionEnv(auth0, sync, hangingApi.url, { FUNCTION_DEADLINE_MS: '2000' }),
+      functionEnv(fx.auth0, fx.sync, hangingApi.url, { FUNCTION_DEADLINE_MS: '2000' }),
       '/test-api-call',
     );
     expect([503, 504]).toContain(answer.status);
@@ -169,7 +141,7 @@ it('C34: a hanging token endpoint or API still gets an answer inside the budget'
     await hangingApi.close();
   }
   // Twilio kills an invocation at 10 s: both answered well before, as the log lines record.
-  for (const record of logs.records()) expect(record.timings.totalMs).toBeLessThan(10_000);
+  for (const record of fx.logs.records()) expect(record.timings.totalMs).toBeLessThan(10_000);
 });
 
 it('C35: a 200 without access_token, or with a missing or absurd expires_in, is an error and is not cached', async () => {
@@ -182,9 +154,9 @@ it('C35: a 200 without access_token, or with a missing or absurd expires_in, is 
   ];
   for (const body of bodies) {
     const { server, tokenUrl } = await scriptedTokenEndpoint(() => ({ status: 200, body }));
-    const apiCallsBefore = api.calls.length;
+    const apiCallsBefore = fx.api.calls.length;
     try {
-      const env = functionEnv(auth0, sync, api.url, { AUTH0_TOKEN_URL: tokenUrl });
+      const env = fx.env({ AUTH0_TOKEN_URL: tokenUrl });
       const first = await invoke(handler, env, '/test-api-call');
       const second = await invoke(handler, env, '/test-api-call');
       expect(first.status).toBe(502);
@@ -192,8 +164,8 @@ it('C35: a 200 without access_token, or with a missing or absurd expires_in, is 
       expect(second.body.error.code).toBe('TOKEN_RESPONSE_INVALID');
       // Not cached: neither in memory (the second call asked again) nor in Sync.
       expect(server.calls).toHaveLength(2);
-      expect(documentData(sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBeUndefined();
-      expect(api.calls).toHaveLength(apiCallsBefore);
+      expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBeUndefined();
+      expect(fx.api.calls).toHaveLength(apiCallsBefore);
     } finally {
       await server.close();
     }

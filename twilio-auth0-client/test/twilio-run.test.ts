@@ -2,39 +2,28 @@
 // so no memory survives between invocations: Sync is the only shared level, as between Twilio
 // containers), against the Auth0 and Sync stand-ins and the real secure-api.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import {
-  startAuth0StandIn,
-  startSyncStandIn,
-  type Auth0StandIn,
-  type SyncStandIn,
-} from 'local-stack';
-import { startSecureApi, startTwilioRun, type ChildService } from './support/child-services';
-import { AUDIENCE, AUTH_TOKEN, CLIENT_SECRET, functionEnv } from './support/env';
+import { startTwilioRun, type ChildService } from './support/child-services';
+import { AUDIENCE, AUTH_TOKEN, CLIENT_SECRET } from './support/env';
+import { useFunctionFixture } from './support/function-fixture';
 import { signature } from './support/signing';
 import { cacheDocument, documentData, replaceDocument } from './support/sync-documents';
 
-let auth0: Auth0StandIn;
-let sync: SyncStandIn;
-let secureApi: ChildService;
+// The functions run in twilio-run's processes: their log lines are in its output.
+const fx = useFunctionFixture({ api: 'secure-api', logs: 'none' });
 let twilioRun: ChildService;
 let docName: string;
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  [auth0, sync] = await Promise.all([startAuth0StandIn(), startSyncStandIn()]);
-  secureApi = await startSecureApi(auth0);
-  const env = functionEnv(auth0, sync, secureApi.url);
+  const env = fx.env();
   docName = env.TWILIO_SYNC_TOKEN_DOC!;
   twilioRun = await startTwilioRun(env);
 }, 60_000);
-afterAll(async () => {
-  await Promise.all([twilioRun?.close(), secureApi?.close()]);
-  await Promise.all([auth0.close(), sync.close()]);
-});
+afterAll(() => twilioRun?.close());
 
 /** On a failing count, show the functions' log lines (events, timings) to explain it. */
 function explainIfNotOne(): void {
-  if (auth0.counters().tokenRequests === 1) return;
+  if (fx.auth0.counters().tokenRequests === 1) return;
   const lines = twilioRun.output().filter((line) => line.includes('"fn"'));
   process.stderr.write(`${lines.slice(-20).join('\n')}\n`);
 }
@@ -65,12 +54,12 @@ async function postSigned(path: string, params: Record<string, string>, signed =
 }
 
 it('Stampede: 20 concurrent /test-api-call in separate processes on an empty cache make exactly 1 token request', async () => {
-  auth0.resetCounters();
-  expect(documentData(sync, docName)).toBeUndefined();
+  fx.auth0.resetCounters();
+  expect(documentData(fx.sync, docName)).toBeUndefined();
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('/test-api-call')));
   explainIfNotOne();
 
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   for (const { body } of answers) {
     expect(body).toMatchObject({
@@ -82,38 +71,38 @@ it('Stampede: 20 concurrent /test-api-call in separate processes on an empty cac
   expect(new Set(answers.map((a) => a.body.token.fingerprint)).size).toBe(1);
   const sources = answers.map((a) => a.body.token.source as string);
   expect(sources.filter((s) => s === 'auth0')).toHaveLength(1);
-  const token = String(documentData(sync, docName)?.access_token);
+  const token = String(documentData(fx.sync, docName)?.access_token);
   for (const { text } of answers) expect(text).not.toContain(token);
 }, 120_000);
 
 it('D37: many concurrent refreshes in separate processes (expired token in Sync) make one token request', async () => {
   const now = Date.now();
   await replaceDocument(
-    sync,
+    fx.sync,
     docName,
     cacheDocument('expired.token.value', AUDIENCE, {
       fetchedAt: now - 7200_000,
       expiresAt: now - 1000,
     }),
   );
-  auth0.setTokenLifetime(86000); // so the new token differs from the stampede's
-  auth0.resetCounters();
-  sync.resetCounters();
+  fx.auth0.setTokenLifetime(86000); // so the new token differs from the stampede's
+  fx.auth0.resetCounters();
+  fx.sync.resetCounters();
   // Sync answers slowly (still inside the per-call timeout), so the processes' reads overlap and
   // several find the same expired revision: their conditional claims race.
-  sync.injectFault({ kind: 'slow', count: 20, delayMs: 800 });
+  fx.sync.injectFault({ kind: 'slow', count: 20, delayMs: 800 });
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('/test-api-call')));
-  auth0.setTokenLifetime(86400);
+  fx.auth0.setTokenLifetime(86400);
   explainIfNotOne();
 
-  expect(auth0.counters().tokenRequests).toBe(1);
+  expect(fx.auth0.counters().tokenRequests).toBe(1);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   expect(new Set(answers.map((a) => a.body.token.fingerprint)).size).toBe(1);
-  expect(Date.parse(String(documentData(sync, docName)?.expires_at))).toBeGreaterThan(now);
+  expect(Date.parse(String(documentData(fx.sync, docName)?.expires_at))).toBeGreaterThan(now);
 }, 120_000);
 
 it('E42 locally: under twilio-run an unsigned call to a protected function gets 403; signed calls reach secure-api', async () => {
-  auth0.resetCounters();
+  fx.auth0.resetCounters();
   const unsigned = await postSigned('/customer-lookup', { phone: '+15005550001' }, false);
   expect(unsigned.status).toBe(403);
   expect(unsigned.body.error.code).toBe('SIGNATURE_INVALID');
@@ -141,13 +130,13 @@ it('E42 locally: under twilio-run an unsigned call to a protected function gets 
   });
   expect(unknown.status).toBe(404);
   expect(unknown.body.error.code).toBe('NOT_FOUND');
-  expect(auth0.counters().tokenRequests).toBe(0); // all served by the token cached in Sync
+  expect(fx.auth0.counters().tokenRequests).toBe(0); // all served by the token cached in Sync
 });
 
 it('Secrets: twilio-run output and every response of these runs hold no secret, token or auth token', async () => {
   const failing = await get('/customer-lookup?phone=%2B15005550001', {}); // unsigned GET: 403
   expect(failing.status).toBe(403);
-  const token = String(documentData(sync, docName)?.access_token);
+  const token = String(documentData(fx.sync, docName)?.access_token);
   const everything = [...bodies, ...twilioRun.output()];
   expect(twilioRun.output().some((line) => line.includes('"fn":"test-api-call"'))).toBe(true);
   for (const text of everything) {
