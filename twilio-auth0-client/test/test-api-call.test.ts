@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { expiresIn } from '../src/functions/lib/diagnosis-page.private';
-import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv } from './support/env';
+import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv, READ_ONLY_CLIENT } from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, type Answer } from './support/invoke';
 import { answerLikeSecureApi, startScriptedApi, type ScriptedApi } from './support/scripted-api';
@@ -16,11 +16,7 @@ const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 const fx = useFunctionFixture({
   auth0: {
     clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        grants: { [AUDIENCE]: ['read:customers'] },
-      },
+      READ_ONLY_CLIENT,
       { clientId: HOSTILE, clientSecret: CLIENT_SECRET, grants: { [AUDIENCE]: [HOSTILE] } },
     ],
   },

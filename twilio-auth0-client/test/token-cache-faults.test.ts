@@ -9,7 +9,7 @@ import { handler } from '../src/functions/test-api-call';
 import { handler as lookup } from '../src/functions/customer-lookup.protected';
 import { ACCOUNT_SID, AUDIENCE, AUTH_TOKEN, functionEnv, SERVICE_SID } from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
-import { eventFor, invoke } from './support/invoke';
+import { eventFor, invoke, type Answer, type Env } from './support/invoke';
 import { answerLikeSecureApi, invalidToken, startScriptedApi } from './support/scripted-api';
 import {
   cacheDocument,
@@ -44,6 +44,16 @@ async function tokenFromStandIn(): Promise<string> {
   });
   const body = (await response.json()) as { access_token: string };
   return body.access_token;
+}
+
+/** A real token from the stand-in, seeded into `env`'s document with these times. */
+async function seedStandInToken(
+  env: Env,
+  times: { fetchedAt: number; expiresAt: number },
+): Promise<string> {
+  const token = await tokenFromStandIn();
+  await seedDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(token, AUDIENCE, times));
+  return token;
 }
 
 it('D36: a missing document is created holding the token, expires_at and fetched_at', async () => {
@@ -142,14 +152,7 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
   const env = fx.env();
   const now = Date.now();
   // The Sync TTL (an hour) has not removed it: only expires_at says it is dead.
-  await seedDocument(
-    fx.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(await tokenFromStandIn(), AUDIENCE, {
-      fetchedAt: now - 90_000,
-      expiresAt: now - 1000,
-    }),
-  );
+  await seedStandInToken(env, { fetchedAt: now - 90_000, expiresAt: now - 1000 });
   fx.auth0.resetCounters();
   const answer = await invoke(handler, env, '/test-api-call');
 
@@ -164,13 +167,8 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
 it('D38: a token inside its refresh margin is still used, while this invocation refreshes it', async () => {
   const env = fx.env();
   const now = Date.now();
-  const current = await tokenFromStandIn();
   // 100 s lifetime, 5 s left: inside the 10 s margin, outside the safety window.
-  await seedDocument(
-    fx.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(current, AUDIENCE, { fetchedAt: now - 95_000, expiresAt: now + 5_000 }),
-  );
+  const current = await seedStandInToken(env, { fetchedAt: now - 95_000, expiresAt: now + 5_000 });
   fx.auth0.resetCounters();
   const apiCallsBefore = fx.api.calls.length;
   const answer = await invoke(handler, env, '/test-api-call');
@@ -221,12 +219,7 @@ it('D39: Sync slow (past its per-call timeout, read after read): the call still 
 it('D39: a Sync read that times out is read again before fetching: the token in Sync is used', async () => {
   const env = fx.env();
   const now = Date.now();
-  const current = await tokenFromStandIn();
-  await seedDocument(
-    fx.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(current, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
-  );
+  const current = await seedStandInToken(env, { fetchedAt: now, expiresAt: now + 3600_000 });
   fx.auth0.resetCounters();
   // Only the first read is slow (a busy host, not a Sync outage): its timeout is no reason to
   // spend a token from the customer's quota.
@@ -240,68 +233,65 @@ it('D39: a Sync read that times out is read again before fetching: the token in 
   expect(fx.logs.records()[0]?.events).toContain('sync_read_retry');
 });
 
-it("D37: a waiter whose poll of Sync times out keeps waiting for the refresher's token", async () => {
-  // A Sync of its own: the test follows the waiter by the server's request count.
-  const ownSync = await startSyncStandIn();
-  try {
-    const env = functionEnv(fx.auth0, ownSync, fx.api.url);
-    const doc = env.TWILIO_SYNC_TOKEN_DOC!;
-    const now = Date.now();
-    const delivered = await tokenFromStandIn();
-    // Another invocation holds the refresh; this one waits. Its first poll hangs past the timeout.
-    await seedDocument(ownSync, doc, leaseDocument(AUDIENCE, now + 7000));
-    fx.auth0.resetCounters();
-    ownSync.resetCounters();
-    ownSync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
-    ownSync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
-    const invocation = invoke(handler, env, '/test-api-call');
-    // The refresher delivers while the waiter's poll is stuck.
-    await waitUntil(() => ownSync.counters().requests >= 2, 'the first poll reached Sync');
-    await replaceDocument(
-      ownSync,
-      doc,
+/**
+ * A waiter's scene: a Sync of its own (the test follows the waiter by that server's counters)
+ * holding a lease another invocation took; `deliver` stores that invocation's token.
+ */
+async function leaseHeldElsewhere(leaseMs: number) {
+  const sync = await startSyncStandIn();
+  const env = functionEnv(fx.auth0, sync, fx.api.url);
+  const now = Date.now();
+  const delivered = await tokenFromStandIn();
+  await seedDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, leaseDocument(AUDIENCE, now + leaseMs));
+  fx.auth0.resetCounters();
+  sync.resetCounters();
+  const deliver = () =>
+    replaceDocument(
+      sync,
+      env.TWILIO_SYNC_TOKEN_DOC!,
       cacheDocument(delivered, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
     );
-    const answer = await invocation;
+  return { sync, env, delivered, deliver };
+}
 
-    expect(answer.status).toBe(200);
-    expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
-    expect(fx.auth0.counters().tokenRequests).toBe(0);
-    expect(fx.api.calls.at(-1)?.token).toBe(delivered);
+/** The waiter answered with the refresher's token, from Sync, without a token request. */
+function expectDeliveredTokenUsed(answer: Answer, delivered: string): void {
+  expect(answer.status).toBe(200);
+  expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
+  expect(fx.auth0.counters().tokenRequests).toBe(0);
+  expect(fx.api.calls.at(-1)?.token).toBe(delivered);
+}
+
+it("D37: a waiter whose poll of Sync times out keeps waiting for the refresher's token", async () => {
+  const scene = await leaseHeldElsewhere(7000);
+  try {
+    // The first read finds the lease; the waiter's first poll hangs past its timeout.
+    scene.sync.injectFault({ kind: 'slow', count: 1, delayMs: 0 });
+    scene.sync.injectFault({ kind: 'slow', count: 1, delayMs: 4000 });
+    const invocation = invoke(handler, scene.env, '/test-api-call');
+    // The refresher delivers while the waiter's poll is stuck.
+    await waitUntil(() => scene.sync.counters().requests >= 2, 'the first poll reached Sync');
+    await scene.deliver();
+    expectDeliveredTokenUsed(await invocation, scene.delivered);
   } finally {
-    await ownSync.close();
+    await scene.sync.close();
   }
 });
 
 it('D37: a waiter keeps polling until its own give-up point, however the backoff jitter falls', async () => {
-  const ownSync = await startSyncStandIn();
+  const scene = await leaseHeldElsewhere(7500);
   // The longest pauses the jitter allows: the waiter's last backoff step would overshoot the
   // point where it must fetch for itself; it must shorten that pause, not give up early.
   const random = jest.spyOn(Math, 'random').mockReturnValue(0.999);
   try {
-    const env = functionEnv(fx.auth0, ownSync, fx.api.url);
-    const doc = env.TWILIO_SYNC_TOKEN_DOC!;
-    const now = Date.now();
-    const delivered = await tokenFromStandIn();
-    await seedDocument(ownSync, doc, leaseDocument(AUDIENCE, now + 7500));
-    fx.auth0.resetCounters();
-    ownSync.resetCounters();
-    const invocation = invoke(handler, env, '/test-api-call');
+    const invocation = invoke(handler, scene.env, '/test-api-call');
     // The refresher delivers after the waiter's third poll (its first read and three polls).
-    await waitUntil(() => ownSync.counters().reads >= 4, 'the third poll was answered');
-    await replaceDocument(
-      ownSync,
-      doc,
-      cacheDocument(delivered, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
-    );
-    const answer = await invocation;
-
-    expect(answer.status).toBe(200);
-    expect(answer.body.token).toMatchObject({ source: 'sync', waited: true });
-    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    await waitUntil(() => scene.sync.counters().reads >= 4, 'the third poll was answered');
+    await scene.deliver();
+    expectDeliveredTokenUsed(await invocation, scene.delivered);
   } finally {
     random.mockRestore();
-    await ownSync.close();
+    await scene.sync.close();
   }
 });
 

@@ -3,7 +3,7 @@
 // fault), the Sync stand-in and a scripted API.
 import { expect, it } from '@jest/globals';
 import { handler } from '../src/functions/test-api-call';
-import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv } from './support/env';
+import { functionEnv, READ_ONLY_CLIENT } from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { invoke } from './support/invoke';
 import { startScriptedApi, type ScriptedReply } from './support/scripted-api';
@@ -12,11 +12,7 @@ import { documentData } from './support/sync-documents';
 const fx = useFunctionFixture({
   auth0: {
     clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        grants: { [AUDIENCE]: ['read:customers'] },
-      },
+      READ_ONLY_CLIENT,
       { clientId: 'ungranted-client', clientSecret: 'ungranted-secret-123', grants: {} },
     ],
   },

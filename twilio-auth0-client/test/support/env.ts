@@ -1,7 +1,7 @@
 // The function's environment for a test, pointing at the stand-ins (and an API), with the
 // local-stack defaults for credentials. Each test gets its own Sync document name, so the
 // warm-memory level of one test never serves another.
-import type { Auth0StandIn, SyncStandIn } from 'local-stack';
+import type { Auth0StandIn, RegisteredClient, SyncStandIn } from 'local-stack';
 import type { Env } from './invoke';
 
 export const CLIENT_ID = 'local-m2m-client';
@@ -10,6 +10,13 @@ export const AUDIENCE = 'https://secure-api.local';
 export const ACCOUNT_SID = 'AC00000000000000000000000000000000';
 export const AUTH_TOKEN = '00000000000000000000000000000000';
 export const SERVICE_SID = 'IS00000000000000000000000000000001';
+
+/** The default client, granted only `read:customers` (for files that register more clients). */
+export const READ_ONLY_CLIENT: RegisteredClient = {
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  grants: { [AUDIENCE]: ['read:customers'] },
+};
 
 let documentCounter = 0;
 

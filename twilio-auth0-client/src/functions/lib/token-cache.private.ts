@@ -156,13 +156,7 @@ export class TokenCache {
       return this.fetchAndPublish(deadline);
     }
     if (read.state === 'missing') {
-      if (memory)
-        return this.result(
-          memory,
-          'memory',
-          false,
-          (await this.claimAhead(deadline, null, memory))?.refresh,
-        );
+      if (memory) return this.refreshingAhead(memory, 'memory', deadline, null);
       return this.leaseOrWait(deadline, null, rejected);
     }
 
@@ -172,22 +166,12 @@ export class TokenCache {
     if (shared) {
       this.remember(shared);
       if (!this.inMargin(shared)) return this.result(shared, 'sync', false);
-      return this.result(
-        shared,
-        'sync',
-        false,
-        (await this.claimAhead(deadline, document, shared))?.refresh,
-      );
+      return this.refreshingAhead(shared, 'sync', deadline, document);
     }
     if (memory) {
       // Sync lost or spoiled the token while this container still holds a usable one: keep
-      // using it, and put it back in Sync with the refresh claimed if it is due.
-      return this.result(
-        memory,
-        'memory',
-        false,
-        (await this.claimAhead(deadline, document, memory))?.refresh,
-      );
+      // using it, and put it back in Sync with the refresh claimed (it is due).
+      return this.refreshingAhead(memory, 'memory', deadline, document);
     }
     return this.leaseOrWait(deadline, document, rejected);
   }
@@ -202,6 +186,17 @@ export class TokenCache {
     if (this.syncTime(deadline) === null) return read;
     this.note('sync_read_retry');
     return this.readWithin(deadline);
+  }
+
+  /** `token`, still good but inside its refresh margin, with the refresh ahead claimed if free. */
+  private async refreshingAhead(
+    token: TokenRecord,
+    source: TokenSource,
+    deadline: Deadline,
+    document: CacheDocument | null,
+  ): Promise<AcquiredToken> {
+    const claimed = await this.claimAhead(deadline, document, token);
+    return this.result(token, source, false, claimed?.refresh);
   }
 
   /**
