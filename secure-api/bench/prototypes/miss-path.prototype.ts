@@ -1,5 +1,5 @@
 // PROTOTYPE measurement (not part of `npm run bench`): the guard's cache-miss path with the
-// current JwtStrategy, with HeaderOnlyJwtStrategy and without passport (direct-verify.ts),
+// current JwtStrategy and without passport (direct-verify.ts, header-only pre-parse included),
 // against jsonwebtoken with a PEM string, in alternating rounds in one process (calls per
 // CPU-second). Run after a bench build:
 //   node dist/bench/bench/prototypes/miss-path.prototype.js
@@ -21,7 +21,6 @@ import {
 import { AUDIENCE, claimsFor, createBenchSigningKey, signToken } from '../support/bench-tokens.js';
 import { KeySetServer } from '../support/key-set-server.js';
 import { directVerifier } from './direct-verify.js';
-import { HeaderOnlyJwtStrategy } from './header-only-jwt.strategy.js';
 
 const ISSUER = 'http://127.0.0.1:4000/';
 
@@ -72,7 +71,6 @@ async function main(): Promise<void> {
       options,
     );
   const current = missGuard(new JwtStrategy(options, keys));
-  const prototype = missGuard(new HeaderOnlyJwtStrategy(options, keys));
   const contexts = tokens.map(contextFor);
   const direct = directVerifier(
     options,
@@ -93,7 +91,6 @@ async function main(): Promise<void> {
         }),
     ],
     ['ours miss (current)', () => current.canActivate(contexts[(turn ^= 1)]!)],
-    ['ours miss (header-only parse)', () => prototype.canActivate(contexts[(turn ^= 1)]!)],
     ['miss without passport (direct-verify.ts)', () => direct(authorizations[(turn ^= 1)]!)],
   ];
   const totals = new Map<string, number[]>();
