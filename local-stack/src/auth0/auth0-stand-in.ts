@@ -13,6 +13,7 @@ import { LocalStackError } from '../shared/local-stack-error';
 import { isFromLoopback } from '../shared/loopback';
 import { sendJson } from '../shared/json-response';
 import { readControlJson } from '../shared/control-request';
+import { answerSharedControlRoute } from '../shared/control-routes';
 import { readBody } from '../shared/request-body';
 import { listenOnLoopback, LOOPBACK_HOST } from '../shared/loopback-server';
 import { defaultClient, DEFAULT_TOKEN_LIFETIME_SECONDS } from './auth0-defaults';
@@ -174,15 +175,7 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
 
   async function controlRoute(req: IncomingMessage, res: ServerResponse, path: string) {
     const route = `${req.method ?? 'GET'} ${path}`;
-    if (route === 'GET /__control/counters') return sendJson(res, 200, api.counters());
-    if (route === 'POST /__control/reset') {
-      api.resetCounters();
-      return sendJson(res, 200, api.counters());
-    }
-    if (route === 'DELETE /__control/faults') {
-      api.clearFaults();
-      return sendJson(res, 200, { cleared: true });
-    }
+    if (answerSharedControlRoute(route, res, api)) return;
     if (route === 'POST /__control/rotate') return sendJson(res, 200, await api.rotateKeys());
     if (route === 'POST /__control/faults' || route === 'POST /__control/token-lifetime') {
       const body = await readControlJson(req);

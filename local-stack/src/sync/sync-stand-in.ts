@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readControlJson } from '../shared/control-request';
+import { answerSharedControlRoute } from '../shared/control-routes';
 import { sendJson, sendNoContent } from '../shared/json-response';
 import { LocalStackError } from '../shared/local-stack-error';
 import { isFromLoopback } from '../shared/loopback';
@@ -204,15 +205,7 @@ export async function startSyncStandIn(o: SyncStandInOptions = {}): Promise<Sync
 
   async function controlRoute(req: IncomingMessage, res: ServerResponse, path: string) {
     const route = `${req.method ?? 'GET'} ${path}`;
-    if (route === 'GET /__control/counters') return sendJson(res, 200, api.counters());
-    if (route === 'POST /__control/reset') {
-      api.resetCounters();
-      return sendJson(res, 200, api.counters());
-    }
-    if (route === 'DELETE /__control/faults') {
-      api.clearFaults();
-      return sendJson(res, 200, { cleared: true });
-    }
+    if (answerSharedControlRoute(route, res, api)) return;
     if (route === 'POST /__control/faults') {
       const body = await readControlJson(req);
       const problem = body === undefined ? 'body must be JSON' : invalidSyncFault(body);
