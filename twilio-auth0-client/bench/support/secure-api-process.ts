@@ -1,23 +1,11 @@
 // The real secure-api (its built dist/main.js) in a child process, trusting the Auth0
 // stand-in, with an in-memory database and request logging off.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../test/support/free-port';
 import { PACKAGE_DIR } from './function-runtime';
 
 const REPO_DIR = join(PACKAGE_DIR, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SecureApiProcess {
   url: string;
