@@ -34,33 +34,32 @@ describe('VerifiedTokenCache', () => {
     }
   });
 
-  it("expires an entry at the token's exp", () => {
+  it.each([
+    {
+      limit: "the token's exp",
+      expSeconds: T0 / 1000 + 60,
+      keySetExpiresAt: T0 + 600_000,
+      lifeMs: 60_000,
+    },
+    {
+      limit: 'the cache age of the key set it was verified under',
+      expSeconds: T0 / 1000 + 86_400,
+      keySetExpiresAt: T0 + 600_000,
+      lifeMs: 600_000,
+    },
+  ])('expires an entry at $limit', ({ expSeconds, keySetExpiresAt, lifeMs }) => {
     const clock = fakeClock();
     const cache = new VerifiedTokenCache({
       maxEntries: 10,
       maxTotalTokenChars: 10_000,
       clock: clock.now,
     });
-    cache.set('t', claims(T0 / 1000 + 60), T0 + 600_000);
-    clock.advance(59_999);
+    cache.set('t', claims(expSeconds), keySetExpiresAt);
+    clock.advance(lifeMs - 1);
     expect(cache.get('t')).toBeDefined();
     clock.advance(1);
     expect(cache.get('t')).toBeUndefined();
     expect(cache.size).toBe(0);
-  });
-
-  it('expires an entry when the key set it was verified under reaches its cache age', () => {
-    const clock = fakeClock();
-    const cache = new VerifiedTokenCache({
-      maxEntries: 10,
-      maxTotalTokenChars: 10_000,
-      clock: clock.now,
-    });
-    cache.set('t', claims(T0 / 1000 + 86_400), T0 + 600_000);
-    clock.advance(599_999);
-    expect(cache.get('t')).toBeDefined();
-    clock.advance(1);
-    expect(cache.get('t')).toBeUndefined();
   });
 
   it('does not store a token already past its exp or key-set age', () => {
