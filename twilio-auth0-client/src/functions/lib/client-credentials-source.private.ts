@@ -57,15 +57,20 @@ export class ClientCredentialsSource {
       const outcome = await this.attempt(deadline, reserveMs);
       if ('token' in outcome) return outcome.token;
       const { error, retryAfterMs } = outcome;
-      const waitMs = retryAfterMs ?? 50 + Math.floor(this.random() * 200);
       const canRetry =
         retryAfterMs !== null &&
         attempt < MAX_ATTEMPTS &&
-        deadline.fits(waitMs + MIN_ATTEMPT_MS, reserveMs);
+        deadline.fits(retryAfterMs + MIN_ATTEMPT_MS, reserveMs);
       if (!canRetry) throw error;
       this.note(error.code === 'TOKEN_RATE_LIMITED' ? 'token_rate_limit_wait' : 'token_retry');
-      await deadline.sleep(waitMs);
+      await deadline.sleep(retryAfterMs);
     }
+  }
+
+  /** The pause before retrying after a 5xx or a dropped connection, jittered so that
+   * invocations failing together do not retry together. */
+  private retryPauseMs(): number {
+    return 50 + Math.floor(this.random() * 200);
   }
 
   /** One request. A failure says whether a retry is worth it (`retryAfterMs` not null). */
@@ -105,7 +110,7 @@ export class ClientCredentialsSource {
             ? `Token endpoint timed out after ${timeoutMs} ms`
             : `Token endpoint unreachable (${reason})`,
         ),
-        retryAfterMs: 50 + Math.floor(this.random() * 200),
+        retryAfterMs: this.retryPauseMs(),
       };
     }
     return this.interpret(response);
@@ -131,7 +136,7 @@ export class ClientCredentialsSource {
     if (status >= 500) {
       return {
         error: new FunctionError('TOKEN_ENDPOINT_UNAVAILABLE', `Token endpoint answered ${status}`),
-        retryAfterMs: 50 + Math.floor(this.random() * 200),
+        retryAfterMs: this.retryPauseMs(),
       };
     }
     const oauthError = oauthErrorCode(response.data);
