@@ -1,6 +1,8 @@
 // The child side of a bench server process: start the server, tell the parent its URL over
 // IPC, answer memory/stats queries, and close when the parent asks (or goes away). Each server
 // runs in its own process so the load generator in the parent never shares its event loop.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface ServerStats {
   rssBytes: number;
@@ -13,6 +15,20 @@ export interface RunningServer {
   url: string;
   close(): Promise<void>;
   extraStats?(): Record<string, number>;
+}
+
+/** Listens on an ephemeral loopback port; `close` drops kept-alive load connections too. */
+export async function listenOnLoopback(server: Server): Promise<RunningServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 export type ParentMessage = { type: 'stats' } | { type: 'cpu' } | { type: 'close' };

@@ -2,9 +2,8 @@
 // GET /secure, answering the same caller JSON as secure-api's /secure.
 import express from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serveInChild, serverConfig } from './child-protocol.js';
+import { createServer } from 'node:http';
+import { listenOnLoopback, serveInChild, serverConfig } from './child-protocol.js';
 
 serveInChild(async () => {
   const { issuer, audience, jwksUri } = serverConfig();
@@ -13,16 +12,5 @@ serveInChild(async () => {
     const { sub, azp, scope, aud, iss, exp } = req.auth?.payload ?? {};
     res.json({ sub, azp, scope, aud, iss, exp });
   });
-  const server = await new Promise<Server>((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnLoopback(createServer(app));
 });
