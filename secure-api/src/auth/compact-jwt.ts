@@ -2,7 +2,6 @@
 // tricks, unknown `crit` extensions and hostile `kid`s are refused without touching the key
 // set (no fetch storm) and without relying on jsonwebtoken's more lenient decoding.
 import { invalidToken } from './auth-errors.js';
-import type { SecureApiError } from '../errors/secure-api.error.js';
 
 export const MAX_KID_LENGTH = 256;
 
@@ -16,39 +15,37 @@ export interface JwsHeader {
   [name: string]: unknown;
 }
 
-function rejected(reason: string): SecureApiError {
-  return invalidToken(reason);
-}
-
 function decodeJsonObject(segment: string, part: string): Record<string, unknown> {
   let text: string;
   try {
     text = utf8.decode(Buffer.from(segment, 'base64url'));
   } catch {
-    throw rejected(`${part} is not valid UTF-8`);
+    throw invalidToken(`${part} is not valid UTF-8`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw rejected(`${part} is not JSON`);
+    throw invalidToken(`${part} is not JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw rejected(`${part} is not a JSON object`);
+    throw invalidToken(`${part} is not a JSON object`);
   }
   return value as Record<string, unknown>;
 }
 
 /** Checks the token's shape and returns its header; the signature is checked later. */
 export function parseJwsHeader(token: string): JwsHeader {
-  if (!COMPACT_JWS.test(token)) throw rejected('not a compact JWS (three base64url segments)');
+  if (!COMPACT_JWS.test(token)) throw invalidToken('not a compact JWS (three base64url segments)');
   const [headerSegment, payloadSegment] = token.split('.') as [string, string, string];
   const header = decodeJsonObject(headerSegment, 'header');
   decodeJsonObject(payloadSegment, 'payload');
-  if (header.alg !== 'RS256') throw rejected('alg is not RS256');
-  if ('crit' in header) throw rejected('crit header names an extension this API does not support');
+  if (header.alg !== 'RS256') throw invalidToken('alg is not RS256');
+  if ('crit' in header)
+    throw invalidToken('crit header names an extension this API does not support');
   const kid = header.kid;
-  if (typeof kid !== 'string' || kid.length === 0) throw rejected('kid is missing or not a string');
-  if (kid.length > MAX_KID_LENGTH) throw rejected('kid is too long');
+  if (typeof kid !== 'string' || kid.length === 0)
+    throw invalidToken('kid is missing or not a string');
+  if (kid.length > MAX_KID_LENGTH) throw invalidToken('kid is too long');
   return header as JwsHeader;
 }
