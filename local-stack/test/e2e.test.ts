@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postSigned, type SignedResponse } from '../src/bin/signed-request';
 import { startSystem, type RunningSystem } from '../src/launcher/system';
+import { isAlive } from './process-state';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 const START_TIMEOUT_MS = 120_000;
@@ -44,15 +45,6 @@ afterAll(async () => {
   for (const pid of pids) expect(isAlive(pid)).toBe(false);
   rmSync(stateDir, { recursive: true, force: true });
 }, 30_000);
-
-function isAlive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 interface Diagnosis {
   status: number;

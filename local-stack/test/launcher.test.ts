@@ -28,6 +28,7 @@ import {
 } from '../src/launcher/system-config';
 import { twilioSignature } from '../src/bin/signed-request';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
+import { isAlive } from './process-state';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -46,15 +47,6 @@ function listen(host?: string): Promise<Server & { port: number }> {
       );
     });
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-    return state !== undefined && state !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 describe('ports', () => {
