@@ -30,10 +30,15 @@ export class Readiness {
 @Public()
 @Controller('health')
 export class HealthController {
+  private readonly probe;
+
   constructor(
     private readonly keys: SigningKeyStore,
     @Inject(DATABASE) private readonly db: SqliteDatabase,
-  ) {}
+  ) {
+    // Prepared once at start-up rather than on every readiness poll.
+    this.probe = db.prepare('SELECT 1 AS ok');
+  }
 
   @Get()
   @HttpCode(200)
@@ -69,7 +74,7 @@ export class HealthController {
 
   private databaseReady(): boolean {
     try {
-      return this.db.open && this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+      return this.db.open && this.probe.get() !== undefined;
     } catch {
       return false;
     }
