@@ -13,13 +13,14 @@ function fakeClock(start = T0): { now: () => number; advance: (ms: number) => vo
   return { now: () => current, advance: (ms) => (current += ms) };
 }
 
+/** A cache of 10 entries and 10,000 token characters on the given clock. */
+function smallCache(now: () => number = fakeClock().now): VerifiedTokenCache {
+  return new VerifiedTokenCache({ maxEntries: 10, maxTotalTokenChars: 10_000, clock: now });
+}
+
 describe('VerifiedTokenCache', () => {
   it('returns claims only for the byte-for-byte same token', () => {
-    const cache = new VerifiedTokenCache({
-      maxEntries: 10,
-      maxTotalTokenChars: 10_000,
-      clock: fakeClock().now,
-    });
+    const cache = smallCache();
     cache.set('aaa.bbb.ccc', claims(T0 / 1000 + 3600), T0 + 600_000);
     expect(cache.get('aaa.bbb.ccc')?.sub).toBe('c@clients');
     for (const near of [
@@ -49,11 +50,7 @@ describe('VerifiedTokenCache', () => {
     },
   ])('expires an entry at $limit', ({ expSeconds, keySetExpiresAt, lifeMs }) => {
     const clock = fakeClock();
-    const cache = new VerifiedTokenCache({
-      maxEntries: 10,
-      maxTotalTokenChars: 10_000,
-      clock: clock.now,
-    });
+    const cache = smallCache(clock.now);
     cache.set('t', claims(expSeconds), keySetExpiresAt);
     clock.advance(lifeMs - 1);
     expect(cache.get('t')).toBeDefined();
@@ -63,11 +60,7 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('does not store a token already past its exp or key-set age', () => {
-    const cache = new VerifiedTokenCache({
-      maxEntries: 10,
-      maxTotalTokenChars: 10_000,
-      clock: fakeClock().now,
-    });
+    const cache = smallCache();
     cache.set('expired', claims(T0 / 1000 - 1), T0 + 600_000);
     cache.set('stale-keys', claims(T0 / 1000 + 3600), T0 - 1);
     expect(cache.size).toBe(0);
@@ -98,11 +91,7 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('hands out frozen claims that a handler cannot alter for the next request', () => {
-    const cache = new VerifiedTokenCache({
-      maxEntries: 10,
-      maxTotalTokenChars: 10_000,
-      clock: fakeClock().now,
-    });
+    const cache = smallCache();
     cache.set('t', { ...claims(T0 / 1000 + 3600), scope: 'read:customers' }, T0 + 600_000);
     const first = cache.get('t') as VerifiedClaims;
     expect(() => {
@@ -112,11 +101,7 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('clear() drops everything (used when the key set changes)', () => {
-    const cache = new VerifiedTokenCache({
-      maxEntries: 10,
-      maxTotalTokenChars: 10_000,
-      clock: fakeClock().now,
-    });
+    const cache = smallCache();
     cache.set('t', claims(T0 / 1000 + 3600), T0 + 600_000);
     cache.clear();
     expect(cache.get('t')).toBeUndefined();
