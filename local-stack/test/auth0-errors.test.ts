@@ -1,21 +1,25 @@
 // Every refusal of the token endpoint, with Auth0's status and `{error, error_description}`.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { auth0Defaults, startAuth0StandIn, type Auth0StandIn } from '../src';
-import { basicAuth, postForm, postJson, validRequest, type HttpAnswer } from './auth0-requests';
+import {
+  basicAuth,
+  defaultClientAnd,
+  postForm,
+  postJson,
+  validRequest,
+  type HttpAnswer,
+} from './auth0-requests';
 
 let standIn: Auth0StandIn;
 
 beforeAll(async () => {
   standIn = await startAuth0StandIn({
-    clients: [
-      {
-        clientId: auth0Defaults.DEFAULT_CLIENT_ID,
-        clientSecret: auth0Defaults.DEFAULT_CLIENT_SECRET,
-        grants: { [auth0Defaults.DEFAULT_AUDIENCE]: auth0Defaults.DEFAULT_SCOPES },
-      },
-      // Registers a second API that the default client was not granted.
-      { clientId: 'billing-client', clientSecret: 'billing-secret', grants: { 'urn:billing': [] } },
-    ],
+    // Registers a second API that the default client was not granted.
+    clients: defaultClientAnd({
+      clientId: 'billing-client',
+      clientSecret: 'billing-secret',
+      grants: { 'urn:billing': [] },
+    }),
   });
 });
 afterAll(() => standIn.close());

@@ -1,5 +1,5 @@
 // Test helper: plain HTTP calls to the Auth0 stand-in's token endpoint, as any client makes them.
-import { auth0Defaults } from '../src';
+import { auth0Defaults, type RegisteredClient } from '../src';
 
 export interface HttpAnswer {
   status: number;
@@ -13,6 +13,18 @@ export const validRequest: Record<string, string> = {
   client_secret: auth0Defaults.DEFAULT_CLIENT_SECRET,
   audience: auth0Defaults.DEFAULT_AUDIENCE,
 };
+
+/** The default client (granted the default audience and scopes) followed by `others`. */
+export function defaultClientAnd(...others: RegisteredClient[]): RegisteredClient[] {
+  return [
+    {
+      clientId: auth0Defaults.DEFAULT_CLIENT_ID,
+      clientSecret: auth0Defaults.DEFAULT_CLIENT_SECRET,
+      grants: { [auth0Defaults.DEFAULT_AUDIENCE]: auth0Defaults.DEFAULT_SCOPES },
+    },
+    ...others,
+  ];
+}
 
 async function answer(res: Response): Promise<HttpAnswer> {
   const text = await res.text();

@@ -2,24 +2,24 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { auth0Defaults, startAuth0StandIn, type Auth0StandIn } from '../src';
-import { basicAuth, get, postForm, postJson, validRequest } from './auth0-requests';
+import {
+  basicAuth,
+  defaultClientAnd,
+  get,
+  postForm,
+  postJson,
+  validRequest,
+} from './auth0-requests';
 
 let standIn: Auth0StandIn;
 
 beforeAll(async () => {
   standIn = await startAuth0StandIn({
-    clients: [
-      {
-        clientId: auth0Defaults.DEFAULT_CLIENT_ID,
-        clientSecret: auth0Defaults.DEFAULT_CLIENT_SECRET,
-        grants: { [auth0Defaults.DEFAULT_AUDIENCE]: auth0Defaults.DEFAULT_SCOPES },
-      },
-      {
-        clientId: 'other-client',
-        clientSecret: 's3cret:with/odd chars',
-        grants: { 'urn:other': [] },
-      },
-    ],
+    clients: defaultClientAnd({
+      clientId: 'other-client',
+      clientSecret: 's3cret:with/odd chars',
+      grants: { 'urn:other': [] },
+    }),
   });
 });
 afterAll(() => standIn.close());
