@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { banner } from './banner';
 import { buildOutOfDate } from './build-step';
 import { LocalStackError } from '../shared/local-stack-error';
+import { envFlag } from '../shared/run-standalone';
 import { createPrefixedOutput } from './log-output';
 import { portsFromEnvironment, resolvePorts } from './ports';
 import { defaultRootDir, startSystem, type RunningSystem } from './system';
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
   // LOCAL_STACK_DIR moves the generated files (tests use a temporary one, so a developer's
   // running system is left alone); LOCAL_STACK_SKIP_BUILD=true trusts the existing dist/.
   const stateDir = process.env.LOCAL_STACK_DIR ?? join(rootDir, '.local-stack');
-  const skipBuild = /^(1|true|yes)$/i.test(process.env.LOCAL_STACK_SKIP_BUILD ?? '');
+  const skipBuild = envFlag('LOCAL_STACK_SKIP_BUILD');
   const startedAt = Date.now();
 
   const stopRequested = new AbortController();
