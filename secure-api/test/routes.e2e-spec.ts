@@ -1,6 +1,7 @@
 // The routes: health, the business API and its bad inputs, and the HTTP hardening
 // (security headers, body limit, CORS, API docs off by default).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { helmetHeaders } from '../src/http/security-headers.js';
 import { JwksServer } from './support/jwks-server.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
@@ -251,11 +252,21 @@ describe('HTTP hardening', () => {
     });
   });
 
-  it('security headers from helmet are set', async () => {
-    const response = await api.request({ url: '/health' });
-    expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['strict-transport-security']).toBeDefined();
-    expect(response.headers['content-security-policy']).toBeDefined();
+  it("helmet's security headers are on every reply, answers and refusals alike", async () => {
+    const expected = helmetHeaders();
+    expect(expected['x-content-type-options']).toBe('nosniff');
+    expect(expected['content-security-policy']).toContain("default-src 'self'");
+    for (const response of [
+      await api.request({ url: '/health' }),
+      await api.request({ url: '/secure', token: both }),
+      await api.request({ url: '/secure' }),
+      await api.request({ url: '/nope' }),
+    ]) {
+      for (const [name, value] of Object.entries(expected)) {
+        expect(`${name}: ${String(response.headers[name])}`).toBe(`${name}: ${value}`);
+      }
+      expect(response.headers['x-powered-by']).toBeUndefined();
+    }
   });
 
   it('CORS is off unless CORS_ORIGINS is set', async () => {
