@@ -18,9 +18,17 @@ import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
 import { bearerTokenFrom } from './bearer-token.js';
 import { type AuthRequest, BEARER_TOKEN, JwtStrategy, KEY_SET_FETCHED_AT } from './jwt.strategy.js';
 import { IS_PUBLIC } from './public.decorator.js';
+import { RouteMetadata } from './route-metadata.js';
 import { SigningKeyStore } from './signing-key-store.js';
 import type { VerifiedClaims } from './verified-claims.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+
+interface StrategyAttempt {
+  authenticate(request: AuthRequest, options: { session: false }): void;
+  success(user: VerifiedClaims): void;
+  fail(info: unknown): void;
+  error(err: unknown): void;
+}
 
 interface PassportOutcome {
   err: unknown;
@@ -32,23 +40,21 @@ interface PassportOutcome {
 export class JwtAuthGuard implements CanActivate {
   private readonly logger = new Logger('JwtAuthGuard');
   private readonly cacheEnabled: boolean;
+  private readonly isPublic: RouteMetadata<boolean>;
 
   constructor(
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly strategy: JwtStrategy,
     private readonly keys: SigningKeyStore,
     private readonly verified: VerifiedTokenCache,
     @Inject(AUTH_OPTIONS) options: AuthOptions,
   ) {
     this.cacheEnabled = options.verifiedTokenCache !== false;
+    this.isPublic = new RouteMetadata(reflector, IS_PUBLIC);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    if (this.isPublic.of(context)) return true;
 
     const request = context.switchToHttp().getRequest<AuthRequest>();
     try {
@@ -59,12 +65,11 @@ export class JwtAuthGuard implements CanActivate {
         return true;
       }
       request[BEARER_TOKEN] = token;
-      const claims = this.settle(await this.runPassport(request, context));
-      if (this.cacheEnabled) {
-        const fetchedAt = request[KEY_SET_FETCHED_AT] ?? Number.NEGATIVE_INFINITY;
-        this.verified.set(token, claims, fetchedAt + this.keys.cacheMaxAgeMs);
-      }
-      request.user = claims;
+      const claims = this.settle(await this.runPassport(request));
+      const fetchedAt = request[KEY_SET_FETCHED_AT] ?? Number.NEGATIVE_INFINITY;
+      request.user = this.cacheEnabled
+        ? this.verified.set(token, claims, fetchedAt + this.keys.cacheMaxAgeMs)
+        : Object.freeze(claims);
       return true;
     } catch (error) {
       if (error instanceof SecureApiError) {
@@ -72,24 +77,23 @@ export class JwtAuthGuard implements CanActivate {
       }
       throw error;
     } finally {
-      delete request[BEARER_TOKEN];
+      request[BEARER_TOKEN] = undefined; // not `delete`: keeps the request object in fast mode
     }
   }
 
-  private runPassport(request: AuthRequest, context: ExecutionContext): Promise<PassportOutcome> {
-    const response: unknown = context.switchToHttp().getResponse();
-    return new Promise((resolve, reject) => {
-      const authenticate = this.strategy
-        .getPassportInstance()
-        .authenticate(
-          'jwt',
-          { session: false },
-          (err: unknown, user: VerifiedClaims | false, info: unknown) =>
-            resolve({ err, user, info }),
-        ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-      authenticate(request, response, (err?: unknown) =>
-        reject(err instanceof Error ? err : new Error('passport ended without a result')),
-      );
+  /**
+   * One passport-jwt attempt, as passport's authenticate middleware makes it: a per-request
+   * object inheriting from the strategy, given the success/fail/error actions of the
+   * passport-strategy contract. Called directly rather than through passport.authenticate,
+   * which would build a new middleware closure and strategy list for every request.
+   */
+  private runPassport(request: AuthRequest): Promise<PassportOutcome> {
+    return new Promise((resolve) => {
+      const attempt = Object.create(this.strategy) as StrategyAttempt;
+      attempt.success = (user) => resolve({ err: null, user, info: undefined });
+      attempt.fail = (info) => resolve({ err: null, user: false, info });
+      attempt.error = (err) => resolve({ err, user: undefined, info: undefined });
+      attempt.authenticate(request, { session: false });
     });
   }
 

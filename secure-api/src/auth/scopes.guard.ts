@@ -5,19 +5,21 @@ import { Reflector } from '@nestjs/core';
 import { insufficientScope, missingToken } from './auth-errors.js';
 import type { AuthRequest } from './jwt.strategy.js';
 import { REQUIRED_SCOPES } from './require-scopes.decorator.js';
+import { RouteMetadata } from './route-metadata.js';
 import { grantedScopes } from './verified-claims.js';
 
 @Injectable()
 export class ScopesGuard implements CanActivate {
   private readonly logger = new Logger('ScopesGuard');
 
-  constructor(private readonly reflector: Reflector) {}
+  private readonly requiredScopes: RouteMetadata<string[]>;
+
+  constructor(reflector: Reflector) {
+    this.requiredScopes = new RouteMetadata(reflector, REQUIRED_SCOPES);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const required = this.requiredScopes.of(context);
     if (!required || required.length === 0) return true;
     const { user } = context.switchToHttp().getRequest<AuthRequest>();
     if (!user) throw missingToken('scoped route reached without a verified token');
