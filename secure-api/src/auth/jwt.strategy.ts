@@ -10,7 +10,7 @@ import { Passport } from 'passport';
 import { Strategy } from 'passport-jwt';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
 import { parseJwsHeader } from './compact-jwt.js';
-import { SigningKeyStore } from './signing-key-store.js';
+import { type SigningKeyLookup, SigningKeyStore } from './signing-key-store.js';
 import { CLOCK_TOLERANCE_SECONDS, checkClaims, type VerifiedClaims } from './verified-claims.js';
 
 /** Request properties the guard and the strategy share. */
@@ -55,14 +55,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
           done(error);
           return;
         }
-        keys.getKey(kid).then(
-          ({ key, fetchedAt }) => {
-            request[KEY_SET_FETCHED_AT] = fetchedAt;
-            // jsonwebtoken 9 accepts a KeyObject; @types/passport-jwt only lists string | Buffer.
-            done(null, usePem ? pemOf(key) : (key as unknown as Buffer));
-          },
-          (error: unknown) => done(error),
-        );
+        const handOver = ({ key, fetchedAt }: SigningKeyLookup): void => {
+          request[KEY_SET_FETCHED_AT] = fetchedAt;
+          // jsonwebtoken 9 accepts a KeyObject; @types/passport-jwt only lists string | Buffer.
+          done(null, usePem ? pemOf(key) : (key as unknown as Buffer));
+        };
+        // A fresh cached key is handed over in the same tick; only fetches go async.
+        const fresh = keys.freshKey(kid);
+        if (fresh) handOver(fresh);
+        else keys.getKey(kid).then(handOver, (error: unknown) => done(error));
       },
       issuer: options.issuer,
       audience: options.audience,

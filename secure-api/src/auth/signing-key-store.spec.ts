@@ -38,6 +38,22 @@ describe('SigningKeyStore', () => {
     await expect(keys.getKey('ps')).rejects.toMatchObject({ code: 'invalid_token' });
   });
 
+  it('answers freshKey at once only from a fresh key set, leaving fetches to getKey', async () => {
+    jwks.mode = 'ok';
+    jwks.keys = [key.jwk];
+    let now = 1_000_000;
+    const keys = store(() => now);
+    expect(keys.freshKey('key-1')).toBeUndefined(); // nothing fetched yet
+    const fetched = await keys.getKey('key-1');
+    expect(keys.freshKey('key-1')).toEqual(fetched);
+    expect(keys.freshKey('other')).toBeUndefined(); // unknown kid: getKey decides
+    now += DEFAULT_SIGNING_KEY_STORE_OPTIONS.cacheMaxAgeMs - 1;
+    expect(keys.freshKey('key-1')).toEqual(fetched);
+    now += 1;
+    expect(keys.freshKey('key-1')).toBeUndefined(); // at the cache age: getKey refreshes
+    expect(keys.fetchCount).toBe(1);
+  });
+
   it('serves the last good keys past the cache age while the endpoint fails, until the fallback window ends', async () => {
     jwks.mode = 'ok';
     jwks.keys = [key.jwk];

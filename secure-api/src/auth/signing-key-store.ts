@@ -108,6 +108,16 @@ export class SigningKeyStore {
     );
   }
 
+  /**
+   * The key for `kid` when it can be answered at once from a fresh key set (the steady
+   * state); undefined when getKey has work to do (fetch, stale refresh, unknown kid).
+   */
+  freshKey(kid: string): SigningKeyLookup | undefined {
+    const key = this.keys.get(kid);
+    if (key === undefined || this.age() >= this.options.cacheMaxAgeMs) return undefined;
+    return { key, fetchedAt: this.fetchedAt };
+  }
+
   async getKey(kid: string): Promise<SigningKeyLookup> {
     const known = this.keys.get(kid);
     if (known) {
