@@ -92,8 +92,15 @@ describe('VerifiedTokenCache', () => {
 
   it('hands out frozen claims that a handler cannot alter for the next request', () => {
     const cache = smallCache();
-    cache.set('t', { ...claims(T0 / 1000 + 3600), scope: 'read:customers' }, T0 + 600_000);
+    const stored = cache.set(
+      't',
+      { ...claims(T0 / 1000 + 3600), scope: 'read:customers' },
+      T0 + 600_000,
+    );
     const first = cache.get('t') as VerifiedClaims;
+    // The verifying request gets the very object later requests get, frozen alike.
+    expect(first).toBe(stored);
+    expect(Object.isFrozen(stored)).toBe(true);
     expect(() => {
       first.scope = 'admin';
     }).toThrow(TypeError);

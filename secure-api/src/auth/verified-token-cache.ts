@@ -53,13 +53,16 @@ export class VerifiedTokenCache {
   }
 
   /**
-   * Remembers a token that has just been fully verified. `keySetExpiresAt` is when the key
-   * set it was verified against reaches its cache age.
+   * Remembers a token that has just been fully verified and returns its claims frozen: the
+   * cache hands the same object to every later request with this token, so it is frozen in
+   * place (the claims object is the verifier's fresh parse, owned by the caller) rather than
+   * copied. `keySetExpiresAt` is when the key set it was verified against reaches its cache age.
    */
-  set(token: string, claims: VerifiedClaims, keySetExpiresAt: number): void {
+  set(token: string, claims: VerifiedClaims, keySetExpiresAt: number): Readonly<VerifiedClaims> {
+    const frozen = Object.freeze(claims);
     const expiresAt = Math.min(claims.exp * 1000, keySetExpiresAt);
-    if (!(expiresAt > this.now())) return;
-    this.lru.set(token, { claims: Object.freeze({ ...claims }), expiresAt });
+    if (expiresAt > this.now()) this.lru.set(token, { claims: frozen, expiresAt });
+    return frozen;
   }
 
   clear(): void {
