@@ -103,6 +103,20 @@ describe('A. token validation', () => {
     }
   });
 
+  it('A2, with a token already verified: the header around it is judged as strictly', async () => {
+    const token = await mint({ issuer, key });
+    expect((await api.request({ url: '/secure', token })).statusCode).toBe(200); // now cached
+    for (const authorization of [`Bearer ${token} extra`, `Bearer ${token} ${token}`]) {
+      const response = await api.request({ url: '/secure', headers: { authorization } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toBe('invalid_request');
+    }
+    for (const authorization of [`bearer ${token}`, `Bearer  ${token}`, `BEARER ${token} `]) {
+      const response = await api.request({ url: '/secure', headers: { authorization } });
+      expect(response.statusCode).toBe(200);
+    }
+  });
+
   it('A3: a token in the query string or the body is not accepted', async () => {
     const token = await mint({ issuer, key });
     const query = await api.request({ url: `/secure?access_token=${token}` });

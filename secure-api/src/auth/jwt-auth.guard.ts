@@ -23,6 +23,8 @@ import { SigningKeyStore } from './signing-key-store.js';
 import type { VerifiedClaims } from './verified-claims.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
+const BEARER = 'Bearer ';
+
 interface StrategyAttempt {
   authenticate(request: AuthRequest, options: { session: false }): void;
   success(user: VerifiedClaims): void;
@@ -57,8 +59,22 @@ export class JwtAuthGuard implements CanActivate {
     if (this.isPublic.of(context)) return true;
 
     const request = context.switchToHttp().getRequest<AuthRequest>();
+    const authorization = request.headers.authorization;
+    // The hit path: `Bearer ` and then exactly a token verified before (which passed the strict
+    // parse below when it was verified). Any other spelling or a new token takes that parse.
+    if (
+      this.cacheEnabled &&
+      typeof authorization === 'string' &&
+      authorization.startsWith(BEARER)
+    ) {
+      const known = this.verified.get(authorization.slice(BEARER.length));
+      if (known) {
+        request.user = known;
+        return true;
+      }
+    }
     try {
-      const token = bearerTokenFrom(request.headers.authorization);
+      const token = bearerTokenFrom(authorization);
       const known = this.cacheEnabled ? this.verified.get(token) : undefined;
       if (known) {
         request.user = known;

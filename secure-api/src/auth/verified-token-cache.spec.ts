@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { VerifiedClaims } from './verified-claims.js';
-import { VerifiedTokenCache } from './verified-token-cache.js';
+import { LOOKUP_KEY_CHARS, VerifiedTokenCache } from './verified-token-cache.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -33,6 +33,19 @@ describe('VerifiedTokenCache', () => {
     ]) {
       expect(cache.get(near)).toBeUndefined();
     }
+  });
+
+  it('tells apart tokens that end alike: a hit needs the whole token, one slot per ending', () => {
+    const cache = smallCache();
+    const ending = 'x'.repeat(LOOKUP_KEY_CHARS);
+    const [first, second] = [`aaa.bbb.${ending}`, `aaa.bbc.${ending}`];
+    cache.set(first, { ...claims(T0 / 1000 + 3600), sub: 'first' }, T0 + 600_000);
+    expect(cache.get(second)).toBeUndefined();
+    expect(cache.get(ending)).toBeUndefined();
+    expect(cache.get(first)?.sub).toBe('first');
+    cache.set(second, { ...claims(T0 / 1000 + 3600), sub: 'second' }, T0 + 600_000);
+    expect(cache.get(second)?.sub).toBe('second');
+    expect(cache.get(first)).toBeUndefined(); // its slot was taken: verified again next time
   });
 
   it.each([
