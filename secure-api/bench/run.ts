@@ -33,6 +33,7 @@ import {
   randomKidToken,
   signToken,
 } from './support/bench-tokens.js';
+import { describePinning, pinToCore, planCpuPinning } from './support/cpu-pinning.js';
 import { FUNCTION_SIDE_RESULTS_FILE, README_FILE, RESULTS_FILE } from './support/bench-paths.js';
 import { mintFlood } from './support/flood-minter.js';
 import { readJsonFile, writeJsonFile } from './support/json-file.js';
@@ -46,6 +47,7 @@ const log = (line: string): void => console.log(line);
 
 async function main(): Promise<void> {
   const startedAt = performance.now();
+  const pinning = planCpuPinning();
   const loadAverageAtStart = loadavg()[0] ?? Number.NaN;
   log(
     `secure-api bench — load average ${loadavg()
@@ -77,11 +79,17 @@ async function main(): Promise<void> {
       randomKidToken(auth0.issuer),
     );
 
-    log('1. API throughput and latency');
+    log(`1. API throughput and latency (${describePinning(pinning)})`);
     // All three server processes are up (idle ones cost nothing); one is under load at a time.
-    const nodeHttp = await ServerProcess.start('node-http.server', serverConfig);
-    const express = await ServerProcess.start('express-jwt-bearer.server', serverConfig);
-    const api = await ServerProcess.start('our-app.server', serverConfig);
+    const serverCore = 'reason' in pinning ? undefined : pinning.serverCore;
+    if (!('reason' in pinning)) pinToCore(process.pid, pinning.loadCore);
+    const nodeHttp = await ServerProcess.start('node-http.server', serverConfig, serverCore);
+    const express = await ServerProcess.start(
+      'express-jwt-bearer.server',
+      serverConfig,
+      serverCore,
+    );
+    const api = await ServerProcess.start('our-app.server', serverConfig, serverCore);
     try {
       const beforeLoad = await api.stats();
       const throughput = await measureRoutes(
@@ -179,6 +187,7 @@ async function main(): Promise<void> {
           node: process.version,
           platform: `${process.platform} ${process.arch}`,
           loadAverageAtStart,
+          cpuPinning: describePinning(pinning),
         },
         ...figures,
         targets: evaluateTargets(figures),

@@ -30,8 +30,8 @@ export interface MicroConfig {
 }
 
 const WARM_UP_MS = 300;
-const ROUND_MS = 500;
-const ROUNDS = 3;
+const ROUND_MS = 100;
+const ROUNDS = 15;
 
 /** CPU time of this process (user + system), in milliseconds. */
 function cpuMs(): number {
@@ -39,12 +39,17 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
+interface Sample {
+  calls: number;
+  cpuMs: number;
+}
+
 /**
- * Calls `fn` back to back for `ms` of wall time and returns calls per CPU-second of this
- * process (async calls are awaited). CPU time, not wall time: on a shared machine other
- * processes take the core away at random, which wall time would count against the path.
+ * Calls `fn` back to back for `ms` of wall time (async calls are awaited) and returns the calls
+ * made and the CPU time this process spent on them. CPU time, not wall time: on a shared machine
+ * other processes take the core away at random, which wall time would count against the path.
  */
-async function rate(fn: () => unknown, ms: number): Promise<number> {
+async function sample(fn: () => unknown, ms: number): Promise<Sample> {
   const started = performance.now();
   const cpuStarted = cpuMs();
   let calls = 0;
@@ -55,7 +60,7 @@ async function rate(fn: () => unknown, ms: number): Promise<number> {
     }
     calls += 64;
   } while (performance.now() - started < ms);
-  return (calls * 1000) / (cpuMs() - cpuStarted);
+  return { calls, cpuMs: cpuMs() - cpuStarted };
 }
 
 interface VerifyPath {
@@ -65,18 +70,24 @@ interface VerifyPath {
 }
 
 /**
- * Warms every path up, then measures them in interleaved rounds (the machine is shared: a
- * burst of other work then hits every path alike) and reports each path's median round.
+ * Warms every path up, then measures them in many short interleaved rounds (the machine is
+ * shared: a burst of other work, or a slower stretch of the host, then hits every path alike)
+ * and reports each path's calls per CPU-second over all its rounds.
  */
 async function measure(paths: VerifyPath[]): Promise<VerifyRow[]> {
-  for (const path of paths) await rate(path.fn, WARM_UP_MS);
-  const rounds = new Map<VerifyPath, number[]>(paths.map((path) => [path, []]));
+  for (const path of paths) await sample(path.fn, WARM_UP_MS);
+  const totals = new Map<VerifyPath, Sample>(paths.map((path) => [path, { calls: 0, cpuMs: 0 }]));
   for (let round = 0; round < ROUNDS; round += 1) {
-    for (const path of paths) rounds.get(path)?.push(await rate(path.fn, ROUND_MS));
+    for (const path of round % 2 === 0 ? paths : [...paths].reverse()) {
+      const { calls, cpuMs: spent } = await sample(path.fn, ROUND_MS);
+      const total = totals.get(path)!;
+      total.calls += calls;
+      total.cpuMs += spent;
+    }
   }
   return paths.map((path) => {
-    const sorted = [...(rounds.get(path) ?? [])].sort((a, b) => a - b);
-    const opsPerSecond = sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+    const { calls, cpuMs: spent } = totals.get(path)!;
+    const opsPerSecond = (calls * 1000) / spent;
     return { id: path.id, label: path.label, opsPerSecond, microsPerOp: 1e6 / opsPerSecond };
   });
 }

@@ -8,13 +8,18 @@ export interface MachineDescription {
   platform: string;
   /** 1-minute load average when the run started (other work on the machine skews figures). */
   loadAverageAtStart: number;
+  /** Which cores the servers and the load generator ran on. */
+  cpuPinning: string;
 }
 
 export interface ThroughputRow {
   id: 'node-http' | 'unguarded' | 'ours' | 'stock' | 'express-oauth2-jwt-bearer';
   label: string;
   connections: number;
+  /** Median of the rounds' req/s. */
   requestsPerSecond: number;
+  /** Each round's req/s, in round order (route order alternates between rounds). */
+  roundRequestsPerSecond: number[];
   p50Ms: number;
   p99Ms: number;
   /**
@@ -107,7 +112,7 @@ export interface BenchResults {
   /** Length of each throughput run's warm-up and measurement. */
   warmUpSeconds: number;
   measureSeconds: number;
-  /** Interleaved rounds each measurement is split into (medians reported). */
+  /** Interleaved rounds each measurement is split into (medians and per-round ratios reported). */
   rounds: number;
   machine: MachineDescription;
   throughput: ThroughputRow[];

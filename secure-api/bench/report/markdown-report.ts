@@ -25,7 +25,7 @@ export function describeMachine(results: BenchResults): string {
   const m = results.machine;
   return (
     `${m.cpus} cores (${m.cpuModel}), Node ${m.node}, ${m.platform}; ` +
-    `1-min load average at start ${m.loadAverageAtStart.toFixed(2)}; ` +
+    `1-min load average at start ${m.loadAverageAtStart.toFixed(2)}; ${m.cpuPinning}; ` +
     `run of ${results.generatedAt} (${Math.round(results.totalSeconds)} s)`
   );
 }
@@ -53,8 +53,8 @@ export function markdownReport(results: BenchResults): string {
     '**API throughput and latency** (autocannon in the parent process, each server in its own ' +
       'process, one under load at a time; the same valid RS256 token on every request; ' +
       `${results.warmUpSeconds} s warm-up, then ${results.measureSeconds} s in ${results.rounds} ` +
-      'interleaved rounds, medians shown; ' +
-      'request logging off everywhere)',
+      'interleaved rounds (route order reversed every other round), medians shown; the target ' +
+      "ratios are medians of the rounds' ratios; request logging off everywhere)",
   );
   parts.push(
     table(
@@ -73,8 +73,8 @@ export function markdownReport(results: BenchResults): string {
   );
 
   parts.push(
-    '**Verification, one core, RS256-2048** (per CPU-second of the benchmark process, median of ' +
-      'interleaved rounds; key already cached)',
+    '**Verification, one core, RS256-2048** (per CPU-second of the benchmark process, over ' +
+      '15 short interleaved rounds per path; key already cached)',
   );
   parts.push(
     table(

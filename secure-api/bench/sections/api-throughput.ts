@@ -1,17 +1,19 @@
 // Section 1: throughput and latency of every route under test, with 1 and with 50 connections,
 // the same valid token on every request. Each route is warmed up, then measured in rounds that
-// go through all routes in turn (one server under load at a time), so that slow drifts of the
-// shared machine's background load touch every route alike; req/s, p50 and p99 are the medians
-// of the rounds' figures.
+// go through all routes in turn (one server under load at a time), in reverse order every other
+// round, so that slow drifts of the shared machine's background load touch every route alike;
+// req/s, p50 and p99 are the medians of the rounds' figures, and each round's req/s is kept for
+// the per-round ratios of the targets.
 import type { ThroughputRow } from '../report/bench-results.js';
 import { type LoadResult, runLoad } from '../support/load-run.js';
 import type { ServerProcess } from '../support/server-process.js';
+import { median } from '../support/statistics.js';
 
 export const CONNECTION_COUNTS = [1, 50] as const;
 // BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
 export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 5);
 export const WARM_UP_SECONDS = Math.min(1, MEASURE_SECONDS);
-export const ROUNDS = 3;
+export const ROUNDS = 5;
 
 export interface RouteUnderLoad {
   id: ThroughputRow['id'];
@@ -22,11 +24,6 @@ export interface RouteUnderLoad {
 
 interface MeasuredRun extends LoadResult {
   requestsPerCpuSecond: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 export async function measureRoutes(
@@ -42,7 +39,7 @@ export async function measureRoutes(
     }
     const runs = new Map<RouteUnderLoad, MeasuredRun[]>(routes.map((route) => [route, []]));
     for (let round = 0; round < ROUNDS; round += 1) {
-      for (const route of routes) {
+      for (const route of round % 2 === 0 ? routes : [...routes].reverse()) {
         const cpuBefore = await route.server.cpuMicros();
         const result = await runLoad({
           url: route.url,
@@ -67,6 +64,7 @@ export async function measureRoutes(
         label: route.label,
         connections,
         requestsPerSecond: median(results.map((run) => run.requestsPerSecond)),
+        roundRequestsPerSecond: results.map((run) => run.requestsPerSecond),
         requestsPerCpuSecond: median(results.map((run) => run.requestsPerCpuSecond)),
         p50Ms: median(results.map((run) => run.p50Ms)),
         p99Ms: median(results.map((run) => run.p99Ms)),

@@ -1,6 +1,7 @@
 // One autocannon run from this (the parent) process, with every response's exact time kept so
 // that p50/p99 have microsecond resolution (autocannon's own histogram counts whole ms).
 import autocannon, { type RequestSpec } from 'autocannon';
+import { percentile } from './statistics.js';
 
 export interface LoadOptions {
   url: string;
@@ -21,12 +22,6 @@ export interface LoadResult {
   statuses: Record<string, number>;
   errors: number;
   seconds: number;
-}
-
-export function percentile(sorted: Float64Array | number[], fraction: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
 }
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {

@@ -8,6 +8,7 @@ import type {
   ServerConfig,
   ServerStats,
 } from '../servers/child-protocol.js';
+import { pinToCore } from './cpu-pinning.js';
 
 const START_TIMEOUT_MS = 30_000;
 
@@ -17,8 +18,11 @@ export class ServerProcess {
     readonly url: string,
   ) {}
 
-  /** `entry` is the server module's name under bench/servers, e.g. 'node-http.server'. */
-  static async start(entry: string, config: ServerConfig): Promise<ServerProcess> {
+  /**
+   * `entry` is the server module's name under bench/servers, e.g. 'node-http.server';
+   * `core`, when given, is the one CPU core the whole server process may run on.
+   */
+  static async start(entry: string, config: ServerConfig, core?: number): Promise<ServerProcess> {
     const file = fileURLToPath(new URL(`../servers/${entry}.js`, import.meta.url));
     const child = fork(file, [], {
       execArgv: ['--expose-gc'],
@@ -45,6 +49,7 @@ export class ServerProcess {
       });
     });
     child.removeAllListeners('exit');
+    if (core !== undefined && child.pid !== undefined) pinToCore(child.pid, core);
     return new ServerProcess(child, url);
   }
 

@@ -1,0 +1,45 @@
+// One core for the server under test, another for the load generator. On a machine with two or
+// more cores, every server process (all its threads: libuv's pool, V8's GC helpers) is pinned
+// to core 0 and this benchmark process, which runs autocannon, to core 1, with util-linux's
+// taskset (sched_setaffinity). Unpinned, a server that hands work to libuv's thread pool (jose's
+// WebCrypto verify in express-oauth2-jwt-bearer) or to GC threads borrows the load generator's
+// core, and the scheduler moves servers from core to core: req/s then stands for different
+// amounts of CPU on different servers, and rounds scatter more. BENCH_PIN=false turns it off.
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+
+export interface CpuPinning {
+  serverCore: number;
+  loadCore: number;
+}
+
+function tasksetWorks(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The cores to use, or why there is no pinning. */
+export function planCpuPinning(): CpuPinning | { reason: string } {
+  if (process.env.BENCH_PIN === 'false') return { reason: 'BENCH_PIN=false' };
+  if (process.platform !== 'linux') return { reason: `not on Linux (${process.platform})` };
+  if (cpus().length < 2) return { reason: 'fewer than 2 cores' };
+  if (!tasksetWorks()) return { reason: 'taskset (util-linux) not available' };
+  return { serverCore: 0, loadCore: 1 };
+}
+
+/** Pins every thread of process `pid` (and the threads it starts later) to `core`. */
+export function pinToCore(pid: number, core: number): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(core), String(pid)], {
+    stdio: 'ignore',
+  });
+}
+
+export function describePinning(plan: CpuPinning | { reason: string }): string {
+  return 'reason' in plan
+    ? `no CPU pinning (${plan.reason})`
+    : `each server pinned to core ${plan.serverCore}, the load generator to core ${plan.loadCore}`;
+}
