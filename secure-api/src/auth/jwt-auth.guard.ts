@@ -15,7 +15,7 @@ import { Reflector } from '@nestjs/core';
 import { SecureApiError } from '../errors/secure-api.error.js';
 import { invalidToken } from './auth-errors.js';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
-import { bearerTokenFrom } from './bearer-token.js';
+import { bearerTokenFrom, type HeaderValue } from './bearer-token.js';
 import { type AuthRequest, BEARER_TOKEN, JwtStrategy, KEY_SET_FETCHED_AT } from './jwt.strategy.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { RouteMetadata } from './route-metadata.js';
@@ -55,7 +55,11 @@ export class JwtAuthGuard implements CanActivate {
     this.isPublic = new RouteMetadata(reflector, IS_PUBLIC);
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous for public routes and cache hits (Nest then awaits nothing); a promise only
+   * when the token has to be verified.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.isPublic.of(context)) return true;
 
     const request = context.switchToHttp().getRequest<AuthRequest>();
@@ -73,6 +77,10 @@ export class JwtAuthGuard implements CanActivate {
         return true;
       }
     }
+    return this.verify(request, authorization);
+  }
+
+  private async verify(request: AuthRequest, authorization: HeaderValue): Promise<boolean> {
     try {
       const token = bearerTokenFrom(authorization);
       const known = this.cacheEnabled ? this.verified.get(token) : undefined;
