@@ -1,6 +1,47 @@
-// Server process: secure-api as built by its own createApp, with the bench's stock route.
-import { createApp } from '../../src/app.factory.js';
-import { serveInChild } from './child-protocol.js';
-import { startOurApp } from './our-app.js';
+// Server process: secure-api itself, built by its own createApp, plus the bench-only stock
+// route (StockJwtModule); request logging off, like every other bench server. Reports the
+// verified-token cache size and the number of JWKS fetches.
+import { createApp, urlOf } from '../../src/app.factory.js';
+import { AppModule } from '../../src/app.module.js';
+import { SigningKeyStore } from '../../src/auth/signing-key-store.js';
+import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { type RunningServer, serveInChild, serverConfig } from './child-protocol.js';
+import { StockJwtModule } from './stock-jwt.module.js';
 
-serveInChild(() => startOurApp(createApp));
+// createApp always builds AppModule.forRoot(config, auth) and CreateAppOptions has no hook
+// for extra modules, so the bench appends its stock-route module to that module's imports.
+const appModuleForRoot = AppModule.forRoot.bind(AppModule);
+function withStockRoute(options: { issuer: string; audience: string; jwksUri: string }): void {
+  AppModule.forRoot = (config, auth) => {
+    const module = appModuleForRoot(config, auth);
+    return { ...module, imports: [...(module.imports ?? []), StockJwtModule.forRoot(options)] };
+  };
+}
+
+async function startOurApp(): Promise<RunningServer> {
+  const { issuer, audience, jwksUri } = serverConfig();
+  withStockRoute({ issuer, audience, jwksUri });
+  const config: AppConfig = {
+    port: 0,
+    host: '127.0.0.1',
+    issuer,
+    audience,
+    jwksUri,
+    databasePath: ':memory:',
+    logLevel: 'warn',
+    corsOrigins: [],
+    enableApiDocs: false,
+  };
+  const app = await createApp(config, { warmUp: true });
+  await app.listen(0, '127.0.0.1');
+  const cache = app.get(VerifiedTokenCache);
+  const keys = app.get(SigningKeyStore);
+  return {
+    url: urlOf(app),
+    close: () => app.close(),
+    extraStats: () => ({ verifiedTokenCacheSize: cache.size, jwksFetches: keys.fetchCount }),
+  };
+}
+
+serveInChild(startOurApp);

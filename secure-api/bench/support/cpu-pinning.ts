@@ -31,11 +31,20 @@ export function planCpuPinning(): CpuPinning | { reason: string } {
   return { serverCore: 0, loadCore: 1 };
 }
 
-/** Pins every thread of process `pid` (and the threads it starts later) to `core`. */
-export function pinToCore(pid: number, core: number): void {
-  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(core), String(pid)], {
+function setAffinity(pid: number, cpuList: string): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cpuList, String(pid)], {
     stdio: 'ignore',
   });
+}
+
+/** Pins every thread of process `pid` (and the threads it starts later) to `core`. */
+export function pinToCore(pid: number, core: number): void {
+  setAffinity(pid, String(core));
+}
+
+/** Lets every thread of process `pid` run on any core again. */
+export function unpin(pid: number): void {
+  setAffinity(pid, `0-${cpus().length - 1}`);
 }
 
 export function describePinning(plan: CpuPinning | { reason: string }): string {
