@@ -14,6 +14,9 @@ import { helmetHeaders } from './http/security-headers.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { setupApiDocs } from './openapi/openapi.js';
 
+/** Levels at which each answered request gets a log line. */
+const REQUEST_LINE_LEVELS = new Set<AppConfig['logLevel']>(['info', 'debug', 'trace']);
+
 /** Largest accepted request body (the biggest legitimate body is ~600 bytes). */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -51,18 +54,22 @@ export async function createApp(
   });
   const fastify = adapter.getInstance();
   // One line per answered request; the path only (a query string can hold personal data).
-  fastify.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url.split('?', 1)[0],
-        statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
-    done();
-  });
+  // Not registered at all when the level is above info: the hook would build a line per
+  // request only for the logger to drop it.
+  if (REQUEST_LINE_LEVELS.has(config.logLevel)) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          path: request.url.split('?', 1)[0],
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      );
+      done();
+    });
+  }
 
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, options.auth),

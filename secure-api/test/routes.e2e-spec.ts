@@ -335,4 +335,18 @@ describe('HTTP hardening', () => {
     expect(lines.some((line) => JSON.parse(line).msg === 'request')).toBe(true);
     expect(api.logs.join('')).not.toContain(both);
   });
+
+  it('LOG_LEVEL above info writes no per-request lines, and warnings still', async () => {
+    const quiet = await startTestApp(testConfig(jwks.issuer, jwks.uri, { logLevel: 'warn' }));
+    try {
+      expect((await quiet.request({ url: '/secure', token: both })).statusCode).toBe(200);
+      expect((await quiet.request({ url: '/nope' })).statusCode).toBe(404);
+      const lines = quiet.logs.join('').trim().split('\n').filter(Boolean);
+      expect(lines.map((line) => JSON.parse(line).msg)).not.toContain('request');
+      quiet.app.getHttpAdapter().getInstance().log.warn('still written');
+      expect(quiet.logs.join('')).toContain('still written');
+    } finally {
+      await quiet.close();
+    }
+  });
 });

@@ -1,7 +1,9 @@
 // Section 1: throughput and latency of every route under test, with 1 and with 50 connections,
 // the same valid token on every request. Each route is warmed up, then measured in rounds that
 // go through all routes in turn (one server under load at a time), in reverse order every other
-// round, so that slow drifts of the shared machine's background load touch every route alike;
+// round, so that slow drifts of the shared machine's background load touch every route alike,
+// and each run starts after a full garbage collection in its server, so that no route pays for
+// the garbage of the route measured before it on the same server;
 // req/s, p50 and p99 are the medians of the rounds' figures, and each round's req/s is kept for
 // the per-round ratios of the targets.
 import type { ThroughputRow } from '../report/bench-results.js';
@@ -11,9 +13,9 @@ import { median } from '../support/statistics.js';
 
 export const CONNECTION_COUNTS = [1, 50] as const;
 // BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
-export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 5);
+export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 9);
 export const WARM_UP_SECONDS = Math.min(1, MEASURE_SECONDS);
-export const ROUNDS = 5;
+export const ROUNDS = 9;
 
 export interface RouteUnderLoad {
   id: ThroughputRow['id'];
@@ -40,6 +42,7 @@ export async function measureRoutes(
     const runs = new Map<RouteUnderLoad, MeasuredRun[]>(routes.map((route) => [route, []]));
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const route of round % 2 === 0 ? routes : [...routes].reverse()) {
+        await route.server.collectGarbage();
         const cpuBefore = await route.server.cpuMicros();
         const result = await runLoad({
           url: route.url,
