@@ -53,8 +53,9 @@ export function markdownReport(results: BenchResults): string {
     '**API throughput and latency** (autocannon in the parent process, each server in its own ' +
       'process, one under load at a time; the same valid RS256 token on every request; ' +
       `${results.warmUpSeconds} s warm-up, then ${results.measureSeconds} s in ${results.rounds} ` +
-      'interleaved rounds (route order reversed every other round), medians shown; the target ' +
-      "ratios are medians of the rounds' ratios; request logging off everywhere)",
+      'interleaved rounds (route order reversed every other round, each run after a full GC in ' +
+      "its server), medians shown; the target ratios are medians of the rounds' ratios; " +
+      'request logging off everywhere)',
   );
   parts.push(
     table(
