@@ -11,12 +11,7 @@ import { renderReadme } from './render-readme-table.js';
 import type { BenchResults, FunctionSideFigures } from './report/bench-results.js';
 import { markdownReport } from './report/markdown-report.js';
 import { evaluateTargets } from './report/targets.js';
-import {
-  MEASURE_SECONDS,
-  measureRoutes,
-  ROUNDS,
-  WARM_UP_SECONDS,
-} from './sections/api-throughput.js';
+import { measureRoutes, ROUNDS, RUN_SECONDS } from './sections/api-throughput.js';
 import { hostileKidFlood } from './sections/hostile-kids.js';
 import {
   floodWithDistinctTokens,
@@ -181,8 +176,7 @@ async function main(): Promise<void> {
       const results: BenchResults = {
         generatedAt: new Date().toISOString(),
         totalSeconds: (performance.now() - startedAt) / 1000,
-        warmUpSeconds: WARM_UP_SECONDS,
-        measureSeconds: MEASURE_SECONDS,
+        runSeconds: RUN_SECONDS,
         rounds: ROUNDS,
         machine: {
           cpus: cpu.length,

@@ -109,11 +109,10 @@ export interface TargetLine {
 export interface BenchResults {
   generatedAt: string;
   totalSeconds: number;
-  /** Length of each throughput run's warm-up and measurement. */
-  warmUpSeconds: number;
-  measureSeconds: number;
-  /** Interleaved rounds each measurement is split into (medians and per-round ratios reported). */
-  rounds: number;
+  /** Length of each throughput run: warm-up, settling and measured alike. */
+  runSeconds: number;
+  /** Measured rounds per connection count (medians and per-round ratios reported). */
+  rounds: Record<number, number>;
   machine: MachineDescription;
   throughput: ThroughputRow[];
   verify: VerifyRow[];

@@ -45,6 +45,12 @@ export function targetLines(results: BenchResults): string[] {
   );
 }
 
+function roundCounts(results: BenchResults): string {
+  return Object.entries(results.rounds)
+    .map(([connections, rounds]) => `${rounds} (${connections} conn)`)
+    .join(' / ');
+}
+
 export function markdownReport(results: BenchResults): string {
   const parts: string[] = [];
   parts.push(`Machine: ${describeMachine(results)}.`);
@@ -52,10 +58,10 @@ export function markdownReport(results: BenchResults): string {
   parts.push(
     '**API throughput and latency** (autocannon in the parent process, each server in its own ' +
       'process, one under load at a time; the same valid RS256 token on every request; ' +
-      `${results.warmUpSeconds} s warm-up, then ${results.measureSeconds} s in ${results.rounds} ` +
-      'interleaved rounds (route order reversed every other round, each run after a full GC in ' +
-      "its server), medians shown; the target ratios are medians of the rounds' ratios; " +
-      'request logging off everywhere)',
+      `a ${results.runSeconds} s warm-up, then ${roundCounts(results)} interleaved rounds of ` +
+      `${results.runSeconds} s (route order reversed every other round, each run after ` +
+      `${results.runSeconds} s of unmeasured load on its route), medians shown; the target ` +
+      "ratios are medians of the rounds' ratios; request logging off everywhere)",
   );
   parts.push(
     table(

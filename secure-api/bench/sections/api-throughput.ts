@@ -2,8 +2,9 @@
 // the same valid token on every request. Each route is warmed up, then measured in rounds that
 // go through all routes in turn (one server under load at a time), in reverse order every other
 // round, so that slow drifts of the shared machine's background load touch every route alike,
-// and each run starts after a full garbage collection in its server, so that no route pays for
-// the garbage of the route measured before it on the same server;
+// and each run follows an unmeasured run of its own, so that no route pays for the garbage the
+// route measured before it left on the same server (a forced full GC instead would shrink V8's
+// young generation and slow the next second by a third);
 // req/s, p50 and p99 are the medians of the rounds' figures, and each round's req/s is kept for
 // the per-round ratios of the targets.
 import type { ThroughputRow } from '../report/bench-results.js';
@@ -12,10 +13,10 @@ import type { ServerProcess } from '../support/server-process.js';
 import { median } from '../support/statistics.js';
 
 export const CONNECTION_COUNTS = [1, 50] as const;
-// BENCH_MEASURE_SECONDS shortens the runs while working on the bench itself.
-export const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 9);
-export const WARM_UP_SECONDS = Math.min(1, MEASURE_SECONDS);
-export const ROUNDS = 9;
+/** Measured rounds per connection count; the target ratios use the 50-connection rows. */
+export const ROUNDS: Record<(typeof CONNECTION_COUNTS)[number], number> = { 1: 5, 50: 7 };
+/** Length of every autocannon run (warm-up, settling, measured): its smallest, 1 s. */
+export const RUN_SECONDS = 1;
 
 export interface RouteUnderLoad {
   id: ThroughputRow['id'];
@@ -37,17 +38,18 @@ export async function measureRoutes(
   const rows: ThroughputRow[] = [];
   for (const connections of CONNECTION_COUNTS) {
     for (const route of routes) {
-      await runLoad({ url: route.url, connections, durationSeconds: WARM_UP_SECONDS, headers });
+      await runLoad({ url: route.url, connections, durationSeconds: RUN_SECONDS, headers });
     }
     const runs = new Map<RouteUnderLoad, MeasuredRun[]>(routes.map((route) => [route, []]));
-    for (let round = 0; round < ROUNDS; round += 1) {
+    for (let round = 0; round < ROUNDS[connections]; round += 1) {
       for (const route of round % 2 === 0 ? routes : [...routes].reverse()) {
-        await route.server.collectGarbage();
+        // Unmeasured: the garbage and JIT state the previous route left settle here.
+        await runLoad({ url: route.url, connections, durationSeconds: RUN_SECONDS, headers });
         const cpuBefore = await route.server.cpuMicros();
         const result = await runLoad({
           url: route.url,
           connections,
-          durationSeconds: MEASURE_SECONDS / ROUNDS,
+          durationSeconds: RUN_SECONDS,
           headers,
         });
         const cpuSeconds = ((await route.server.cpuMicros()) - cpuBefore) / 1e6;

@@ -31,15 +31,12 @@ export async function listenOnLoopback(server: Server): Promise<RunningServer> {
   };
 }
 
-export type ParentMessage =
-  { type: 'stats' } | { type: 'cpu' } | { type: 'gc' } | { type: 'close' };
+export type ParentMessage = { type: 'stats' } | { type: 'cpu' } | { type: 'close' };
 export type ChildMessage =
   | { type: 'ready'; url: string }
   | { type: 'stats'; stats: ServerStats }
   /** CPU time used by the process so far (user + system), in microseconds. */
   | { type: 'cpu'; micros: number }
-  /** A full garbage collection has run. */
-  | { type: 'gc' }
   | { type: 'failed'; message: string };
 
 /** The JSON the parent hands every server child in BENCH_SERVER_CONFIG. */
@@ -77,10 +74,7 @@ export function serveInChild(start: () => Promise<RunningServer>): void {
       };
       process.on('message', (message: ParentMessage) => {
         if (message.type === 'close') close();
-        else if (message.type === 'gc') {
-          collectGarbage();
-          send({ type: 'gc' });
-        } else if (message.type === 'cpu') {
+        else if (message.type === 'cpu') {
           const { user, system } = process.cpuUsage();
           send({ type: 'cpu', micros: user + system });
         } else if (message.type === 'stats') {

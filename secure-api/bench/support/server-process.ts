@@ -58,23 +58,13 @@ export class ServerProcess {
     return this.ask('stats', (message) => (message.type === 'stats' ? message.stats : undefined));
   }
 
-  /**
-   * Runs a full garbage collection in the server, so that a run does not pay for the garbage
-   * the previous run on the same server left (the stock route leaves the most).
-   */
-  collectGarbage(): Promise<void> {
-    return this.ask('gc', (message) => (message.type === 'gc' ? null : undefined)).then(
-      () => undefined,
-    );
-  }
-
   /** CPU time the server process has used so far, in microseconds. */
   cpuMicros(): Promise<number> {
     return this.ask('cpu', (message) => (message.type === 'cpu' ? message.micros : undefined));
   }
 
   private ask<T>(
-    type: 'stats' | 'cpu' | 'gc',
+    type: 'stats' | 'cpu',
     pick: (message: ChildMessage) => T | undefined,
   ): Promise<T> {
     return new Promise((resolve) => {
