@@ -11,7 +11,12 @@ import { renderReadme } from './render-readme-table.js';
 import type { BenchResults, FunctionSideFigures } from './report/bench-results.js';
 import { markdownReport } from './report/markdown-report.js';
 import { evaluateTargets } from './report/targets.js';
-import { measureRoutes, ROUNDS, RUN_SECONDS } from './sections/api-throughput.js';
+import {
+  measureRoutes,
+  ROUNDS,
+  type RouteUnderLoad,
+  RUN_SECONDS,
+} from './sections/api-throughput.js';
 import { hostileKidFlood } from './sections/hostile-kids.js';
 import {
   floodWithDistinctTokens,
@@ -28,7 +33,7 @@ import {
   randomKidToken,
   signToken,
 } from './support/bench-tokens.js';
-import { describePinning, pinToCore, planCpuPinning, unpin } from './support/cpu-pinning.js';
+import { pinToCore, planCpuPinning, unpin } from './support/cpu-pinning.js';
 import { FUNCTION_SIDE_RESULTS_FILE, README_FILE, RESULTS_FILE } from './support/bench-paths.js';
 import { mintFlood } from './support/flood-minter.js';
 import { readJsonFile, writeJsonFile } from './support/json-file.js';
@@ -68,10 +73,10 @@ async function main(): Promise<void> {
     const verify = await runVerifyMicro({ ...serverConfig, tokens: microTokens });
     for (const row of verify) log(`  ${row.label}: ${Math.round(row.opsPerSecond)}/s`);
 
-    log(`1. API throughput and latency (${describePinning(pinning)})`);
+    log(`1. API throughput and latency (${pinning.description})`);
     // All three server processes are up (idle ones cost nothing); one is under load at a time.
-    const serverCore = 'reason' in pinning ? undefined : pinning.serverCore;
-    if (!('reason' in pinning)) pinToCore(process.pid, pinning.loadCore);
+    const serverCore = pinning.cores?.server;
+    if (pinning.cores) pinToCore(process.pid, pinning.cores.load);
     const nodeHttp = await ServerProcess.start('node-http.server', serverConfig, serverCore);
     const express = await ServerProcess.start(
       'express-jwt-bearer.server',
@@ -81,38 +86,29 @@ async function main(): Promise<void> {
     const api = await ServerProcess.start('our-app.server', serverConfig, serverCore);
     try {
       const beforeLoad = await api.stats();
+      const route = (
+        id: RouteUnderLoad['id'],
+        label: string,
+        server: ServerProcess,
+        path: string,
+      ): RouteUnderLoad => ({ id, label, url: `${server.url}${path}`, server });
       const throughput = await measureRoutes(
         [
-          {
-            id: 'node-http',
-            label: 'plain node:http hello',
-            url: `${nodeHttp.url}/hello`,
-            server: nodeHttp,
-          },
-          {
-            id: 'express-oauth2-jwt-bearer',
-            label: 'Express 5 + express-oauth2-jwt-bearer',
-            url: `${express.url}/secure`,
-            server: express,
-          },
-          {
-            id: 'unguarded',
-            label: 'secure-api GET /health (unguarded)',
-            url: `${api.url}/health`,
-            server: api,
-          },
-          {
-            id: 'ours',
-            label: 'secure-api GET /secure (our guard)',
-            url: `${api.url}/secure`,
-            server: api,
-          },
-          {
-            id: 'stock',
-            label: 'secure-api + stock AuthGuard/passport-jwt/passportJwtSecret',
-            url: `${api.url}${STOCK_ROUTE}`,
-            server: api,
-          },
+          route('node-http', 'plain node:http hello', nodeHttp, '/hello'),
+          route(
+            'express-oauth2-jwt-bearer',
+            'Express 5 + express-oauth2-jwt-bearer',
+            express,
+            '/secure',
+          ),
+          route('unguarded', 'secure-api GET /health (unguarded)', api, '/health'),
+          route('ours', 'secure-api GET /secure (our guard)', api, '/secure'),
+          route(
+            'stock',
+            'secure-api + stock AuthGuard/passport-jwt/passportJwtSecret',
+            api,
+            STOCK_ROUTE,
+          ),
         ],
         token,
         log,
@@ -122,7 +118,7 @@ async function main(): Promise<void> {
 
       // Minted only now, on every core: 100,000 tokens in this process's heap would slow the
       // load generator's garbage collection during the throughput runs.
-      if (!('reason' in pinning)) unpin(process.pid);
+      if (pinning.cores) unpin(process.pid);
       log(`4. minting ${FLOOD_TOKENS} distinct valid tokens for the memory flood`);
       const floodTokens = await mintFlood(floodKey, auth0.issuer, FLOOD_TOKENS);
       const hostileTokens = Array.from({ length: HOSTILE_REQUESTS }, () =>
@@ -184,7 +180,7 @@ async function main(): Promise<void> {
           node: process.version,
           platform: `${process.platform} ${process.arch}`,
           loadAverageAtStart,
-          cpuPinning: describePinning(pinning),
+          cpuPinning: pinning.description,
         },
         ...figures,
         targets: evaluateTargets(figures),

@@ -1,7 +1,8 @@
 // Builds a ready-to-listen secure-api from a validated AppConfig: Fastify with JSON logs
 // (Authorization redacted), helmet's security headers, a body limit, optional CORS and API
-// docs, the global validation pipe and exception filter. main.ts calls it; tests and benchmarks call it
-// in-process with their own issuer and JWKS URI, then `app.listen(0, '127.0.0.1')`.
+// docs, the global validation pipe and exception filter. main.ts calls it; tests and
+// benchmarks call it in-process with their own issuer and JWKS URI, then
+// `app.listen(0, '127.0.0.1')`.
 import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';

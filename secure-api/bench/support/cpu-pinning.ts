@@ -8,9 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 
+/** The cores to pin to (null: no pinning), and a sentence saying what was done. */
 export interface CpuPinning {
-  serverCore: number;
-  loadCore: number;
+  cores: { server: number; load: number } | null;
+  description: string;
 }
 
 function tasksetWorks(): boolean {
@@ -22,13 +23,19 @@ function tasksetWorks(): boolean {
   }
 }
 
-/** The cores to use, or why there is no pinning. */
-export function planCpuPinning(): CpuPinning | { reason: string } {
-  if (process.env.BENCH_PIN === 'false') return { reason: 'BENCH_PIN=false' };
-  if (process.platform !== 'linux') return { reason: `not on Linux (${process.platform})` };
-  if (cpus().length < 2) return { reason: 'fewer than 2 cores' };
-  if (!tasksetWorks()) return { reason: 'taskset (util-linux) not available' };
-  return { serverCore: 0, loadCore: 1 };
+function unpinned(reason: string): CpuPinning {
+  return { cores: null, description: `no CPU pinning (${reason})` };
+}
+
+export function planCpuPinning(): CpuPinning {
+  if (process.env.BENCH_PIN === 'false') return unpinned('BENCH_PIN=false');
+  if (process.platform !== 'linux') return unpinned(`not on Linux (${process.platform})`);
+  if (cpus().length < 2) return unpinned('fewer than 2 cores');
+  if (!tasksetWorks()) return unpinned('taskset (util-linux) not available');
+  return {
+    cores: { server: 0, load: 1 },
+    description: 'each server pinned to core 0, the load generator to core 1',
+  };
 }
 
 function setAffinity(pid: number, cpuList: string): void {
@@ -45,10 +52,4 @@ export function pinToCore(pid: number, core: number): void {
 /** Lets every thread of process `pid` run on any core again. */
 export function unpin(pid: number): void {
   setAffinity(pid, `0-${cpus().length - 1}`);
-}
-
-export function describePinning(plan: CpuPinning | { reason: string }): string {
-  return 'reason' in plan
-    ? `no CPU pinning (${plan.reason})`
-    : `each server pinned to core ${plan.serverCore}, the load generator to core ${plan.loadCore}`;
 }
