@@ -8,9 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthController } from './health/health.controller.js';
 import { SecureController } from './secure/secure.controller.js';
 
-export type AuthTuning = Partial<
-  Pick<AuthOptions, 'keyStore' | 'verifiedTokenCache' | 'keyFormat'>
->;
+export type AuthTuning = Partial<Pick<AuthOptions, 'keyStore'>>;
 
 @Module({})
 export class AppModule {

@@ -134,7 +134,7 @@ async function main(config: MicroConfig): Promise<VerifyRow[]> {
   const keys = new SigningKeyStore({ ...DEFAULT_SIGNING_KEY_STORE_OPTIONS, jwksUri });
   await keys.refresh();
   const guardWith = (cache: VerifiedTokenCache): JwtAuthGuard =>
-    new JwtAuthGuard(new Reflector(), new JwtStrategy(options, keys), keys, cache, options);
+    new JwtAuthGuard(new Reflector(), new JwtStrategy(options, keys), keys, cache);
   // Hits: the default cache, one token. Misses: a one-entry cache and two tokens in turn, so
   // each lookup misses and each verified token evicts the other (get, verify, set, as a miss
   // does in production; clearing a 10,000-slot cache per call would cost more than the miss).

@@ -28,9 +28,8 @@ function createKeyStore(options: AuthOptions): SigningKeyStore {
   });
 }
 
-function createVerifiedTokenCache(options: AuthOptions, keys: SigningKeyStore): VerifiedTokenCache {
-  const tuning = typeof options.verifiedTokenCache === 'object' ? options.verifiedTokenCache : {};
-  const cache = new VerifiedTokenCache({ ...DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS, ...tuning });
+function createVerifiedTokenCache(keys: SigningKeyStore): VerifiedTokenCache {
+  const cache = new VerifiedTokenCache(DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS);
   keys.onKeySetChanged(() => cache.clear());
   return cache;
 }
@@ -47,7 +46,7 @@ export class AuthModule {
         {
           provide: VerifiedTokenCache,
           useFactory: createVerifiedTokenCache,
-          inject: [AUTH_OPTIONS, SigningKeyStore],
+          inject: [SigningKeyStore],
         },
         JwtStrategy,
         { provide: APP_GUARD, useClass: JwtAuthGuard },

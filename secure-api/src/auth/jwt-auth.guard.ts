@@ -7,14 +7,12 @@
 import {
   type CanActivate,
   type ExecutionContext,
-  Inject,
   Injectable,
   Logger,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SecureApiError } from '../errors/secure-api.error.js';
 import { invalidToken } from './auth-errors.js';
-import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
 import { bearerTokenFrom, type HeaderValue } from './bearer-token.js';
 import { type AuthRequest, BEARER_TOKEN, JwtStrategy, KEY_SET_FETCHED_AT } from './jwt.strategy.js';
 import { IS_PUBLIC } from './public.decorator.js';
@@ -41,7 +39,6 @@ interface PassportOutcome {
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   private readonly logger = new Logger('JwtAuthGuard');
-  private readonly cacheEnabled: boolean;
   private readonly isPublic: RouteMetadata<boolean>;
 
   constructor(
@@ -49,9 +46,7 @@ export class JwtAuthGuard implements CanActivate {
     private readonly strategy: JwtStrategy,
     private readonly keys: SigningKeyStore,
     private readonly verified: VerifiedTokenCache,
-    @Inject(AUTH_OPTIONS) options: AuthOptions,
   ) {
-    this.cacheEnabled = options.verifiedTokenCache !== false;
     this.isPublic = new RouteMetadata(reflector, IS_PUBLIC);
   }
 
@@ -66,11 +61,7 @@ export class JwtAuthGuard implements CanActivate {
     const authorization = request.headers.authorization;
     // The hit path: `Bearer ` and then exactly a token verified before (which passed the strict
     // parse below when it was verified). Any other spelling or a new token takes that parse.
-    if (
-      this.cacheEnabled &&
-      typeof authorization === 'string' &&
-      authorization.startsWith(BEARER)
-    ) {
+    if (typeof authorization === 'string' && authorization.startsWith(BEARER)) {
       const known = this.verified.get(authorization.slice(BEARER.length));
       if (known) {
         request.user = known;
@@ -83,7 +74,7 @@ export class JwtAuthGuard implements CanActivate {
   private async verify(request: AuthRequest, authorization: HeaderValue): Promise<boolean> {
     try {
       const token = bearerTokenFrom(authorization);
-      const known = this.cacheEnabled ? this.verified.get(token) : undefined;
+      const known = this.verified.get(token);
       if (known) {
         request.user = known;
         return true;
@@ -91,9 +82,7 @@ export class JwtAuthGuard implements CanActivate {
       request[BEARER_TOKEN] = token;
       const claims = this.settle(await this.runPassport(request));
       const fetchedAt = request[KEY_SET_FETCHED_AT] ?? Number.NEGATIVE_INFINITY;
-      request.user = this.cacheEnabled
-        ? this.verified.set(token, claims, fetchedAt + this.keys.cacheMaxAgeMs)
-        : Object.freeze(claims);
+      request.user = this.verified.set(token, claims, fetchedAt + this.keys.cacheMaxAgeMs);
       return true;
     } catch (error) {
       if (error instanceof SecureApiError) {

@@ -5,7 +5,6 @@
 // benchmark comparing variants) never share the global passport registry.
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { KeyObject } from 'node:crypto';
 import { Passport } from 'passport';
 import { Strategy } from 'passport-jwt';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
@@ -25,21 +24,10 @@ export interface AuthRequest {
 }
 
 const passports = new WeakMap<object, InstanceType<typeof Passport>>();
-const pemCache = new WeakMap<KeyObject, string>();
-
-function pemOf(key: KeyObject): string {
-  let pem = pemCache.get(key);
-  if (pem === undefined) {
-    pem = key.export({ type: 'spki', format: 'pem' }).toString();
-    pemCache.set(key, pem);
-  }
-  return pem;
-}
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(@Inject(AUTH_OPTIONS) options: AuthOptions, keys: SigningKeyStore) {
-    const usePem = options.keyFormat === 'pem';
     super({
       // The guard has already parsed the Authorization header strictly.
       jwtFromRequest: (request: AuthRequest) => request[BEARER_TOKEN] ?? null,
@@ -58,7 +46,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         const handOver = ({ key, fetchedAt }: SigningKeyLookup): void => {
           request[KEY_SET_FETCHED_AT] = fetchedAt;
           // jsonwebtoken 9 accepts a KeyObject; @types/passport-jwt only lists string | Buffer.
-          done(null, usePem ? pemOf(key) : (key as unknown as Buffer));
+          done(null, key as unknown as Buffer);
         };
         // A fresh cached key is handed over in the same tick; only fetches go async.
         const fresh = keys.freshKey(kid);
