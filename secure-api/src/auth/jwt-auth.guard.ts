@@ -4,12 +4,7 @@
 // and the JwtStrategy. Unlike @nestjs/passport's AuthGuard, which drops passport's `info`,
 // the reason of each rejection is kept and logged at debug level (never the token), and a
 // key-set outage stays a 503 instead of becoming a 401.
-import {
-  type CanActivate,
-  type ExecutionContext,
-  Injectable,
-  Logger,
-} from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { SecureApiError } from '../errors/secure-api.error.js';
 import { invalidToken } from './auth-errors.js';
