@@ -7,11 +7,13 @@
 import axios, { type AxiosResponse } from 'axios';
 import type * as DeadlineModule from './deadline.private';
 import type * as ErrorsModule from './errors.private';
+import type * as TokenDiagnosisModule from './token-diagnosis.private';
 
 // Deployed, Twilio loads each function file on its own (relative imports do not resolve):
 // shared modules are *.private functions, required through the runtime's function map.
 const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
+const { decodeJwtPayload } = shared<typeof TokenDiagnosisModule>('lib/token-diagnosis');
 
 type Deadline = DeadlineModule.Deadline;
 type FunctionError = ErrorsModule.FunctionError;
@@ -191,16 +193,8 @@ export function validateTokenResponse(data: unknown, now = Date.now()): IssuedTo
 
 /** The `exp` claim of a JWT in epoch milliseconds, when the token is a readable JWT. */
 function jwtExpiryMs(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const exp: unknown = (
-      JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }
-    ).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
+  const exp = decodeJwtPayload(token)?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
 }
 
 /** The RFC 6749 `error` code of an error body, when it is a plain code. */

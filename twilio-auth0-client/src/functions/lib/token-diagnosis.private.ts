@@ -16,19 +16,24 @@ export function tokenFingerprint(accessToken: string): string {
   return `sha256:${createHash('sha256').update(accessToken, 'utf8').digest('hex').slice(0, 16)}`;
 }
 
+/** The payload of a JWT as an object, decoded without verification; null when unreadable. */
+export function decodeJwtPayload(accessToken: string): Record<string, unknown> | null {
+  const payload = accessToken.split('.')[1];
+  if (payload === undefined) return null;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null
+      ? (claims as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The payload claims of a JWT, decoded without verification; nulls when not a readable JWT. */
 export function decodeClaims(accessToken: string): TokenClaims {
-  const empty: TokenClaims = { iss: null, aud: null, azp: null, scope: null, sub: null };
-  const payload = accessToken.split('.')[1];
-  if (payload === undefined) return empty;
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return empty;
-  }
-  if (typeof claims !== 'object' || claims === null) return empty;
-  const record = claims as Record<string, unknown>;
+  const record = decodeJwtPayload(accessToken);
+  if (record === null) return { iss: null, aud: null, azp: null, scope: null, sub: null };
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : null);
   const aud = record.aud;
   return {
