@@ -11,6 +11,9 @@ import { SigningKeyStore } from './auth/signing-key-store.js';
 import type { AppConfig } from './config/app-config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { createValidationPipe } from './errors/validation.pipe.js';
+import { acceptOnlyUtf8Json } from './http/json-body-parser.js';
+import { answerWrongMethods } from './http/method-not-allowed.js';
+import { answerRouterErrors } from './http/router-errors.js';
 import { helmetHeaders } from './http/security-headers.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { setupApiDocs } from './openapi/openapi.js';
@@ -34,6 +37,18 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  // helmet's headers, worked out once (see security-headers.ts), added in one call per reply.
+  const securityHeaders = helmetHeaders({
+    // Swagger UI needs inline scripts and styles; everything else keeps helmet's defaults.
+    contentSecurityPolicy: config.enableApiDocs
+      ? {
+          directives: {
+            'script-src': ["'self'", "'unsafe-inline'"],
+            'style-src': ["'self'", "'unsafe-inline'"],
+          },
+        }
+      : undefined,
+  });
   const adapter = new FastifyAdapter({
     logger: {
       level: config.logLevel,
@@ -52,8 +67,10 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    frameworkErrors: answerRouterErrors(securityHeaders),
   });
   const fastify = adapter.getInstance();
+  acceptOnlyUtf8Json(fastify);
   // One line per answered request; the path only (a query string can hold personal data).
   // Not registered at all when the level is above info: the hook would build a line per
   // request only for the logger to drop it.
@@ -78,20 +95,10 @@ export async function createApp(
     {
       logger: new JsonLogger(fastify.log),
       abortOnError: false,
+      // Nest's parsers (JSON and forms) are replaced by acceptOnlyUtf8Json above.
+      bodyParser: false,
     },
   );
-  // helmet's headers, worked out once (see security-headers.ts), added in one call per reply.
-  const securityHeaders = helmetHeaders({
-    // Swagger UI needs inline scripts and styles; everything else keeps helmet's defaults.
-    contentSecurityPolicy: config.enableApiDocs
-      ? {
-          directives: {
-            'script-src': ["'self'", "'unsafe-inline'"],
-            'style-src': ["'self'", "'unsafe-inline'"],
-          },
-        }
-      : undefined,
-  });
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(securityHeaders);
     done();
@@ -108,6 +115,7 @@ export async function createApp(
   app.useGlobalFilters(new HttpExceptionFilter());
   if (config.enableApiDocs) setupApiDocs(app);
   await app.init();
+  answerWrongMethods(app, fastify);
   if (options.warmUp) {
     app
       .get(SigningKeyStore)
