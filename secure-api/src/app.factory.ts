@@ -1,8 +1,8 @@
 // Builds a ready-to-listen secure-api from a validated AppConfig: Fastify with JSON logs
-// (Authorization redacted), helmet's security headers, a body limit, optional CORS and API
-// docs, the global validation pipe and exception filter. main.ts calls it; tests and
-// benchmarks call it in-process with their own issuer and JWKS URI, then
-// `app.listen(0, '127.0.0.1')`.
+// (Authorization redacted), helmet's security headers, a body limit, JSON-in-UTF-8 bodies
+// only, optional CORS and API docs, the global validation pipe and exception filter, router
+// errors and 405s answered like every other error. main.ts calls it; tests and benchmarks
+// call it in-process with their own issuer and JWKS URI, then `app.listen(0, '127.0.0.1')`.
 import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -25,7 +25,7 @@ const REQUEST_LINE_LEVELS = new Set<AppConfig['logLevel']>(['info', 'debug', 'tr
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export interface CreateAppOptions {
-  /** Tuning of the auth layer (timings, verified-token cache on/off, KeyObject vs PEM). */
+  /** Timings of the signing-key store (tests shorten them). */
   auth?: AuthTuning;
   /** Where JSON log lines go (default stdout). */
   logStream?: { write(line: string): unknown };
