@@ -11,6 +11,7 @@ import { SigningKeyStore } from './auth/signing-key-store.js';
 import type { AppConfig } from './config/app-config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { createValidationPipe } from './errors/validation.pipe.js';
+import { corsOptions } from './http/cors-options.js';
 import { acceptOnlyUtf8Json } from './http/json-body-parser.js';
 import { answerWrongMethods } from './http/method-not-allowed.js';
 import { answerRouterErrors } from './http/router-errors.js';
@@ -104,12 +105,7 @@ export async function createApp(
     done();
   });
   if (config.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: config.corsOrigins,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type'],
-      maxAge: 600,
-    });
+    app.enableCors(corsOptions(config.corsOrigins));
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

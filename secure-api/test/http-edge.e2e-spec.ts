@@ -141,6 +141,46 @@ describe('wrong methods on known paths', () => {
     expect((await send('GET', '/secure', bearer(noScope))).status).toBe(200);
     expect((await send('HEAD', '/health')).status).toBe(200);
   });
+
+  it('AH17: with CORS_ORIGINS set, a preflight is answered by CORS and any other OPTIONS by authentication and 405', async () => {
+    const withCors = await startTestApp(
+      testConfig(jwks.issuer, jwks.uri, { corsOrigins: ['https://app.example.com'] }),
+    );
+    try {
+      const preflight = await withCors.request({
+        method: 'OPTIONS',
+        url: '/customers/cus_001/interactions',
+        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      // Without the preflight headers, OPTIONS is an ordinary wrong method: authentication,
+      // then 405, with the standard body and headers, and CORS headers for an allowed origin.
+      const anonymous = await withCors.request({ method: 'OPTIONS', url: '/secure' });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json().error).toBe('unauthorized');
+      const plain = await withCors.request({
+        method: 'OPTIONS',
+        url: '/secure',
+        token: reader,
+        headers: { origin: 'https://app.example.com' },
+      });
+      expect(plain.statusCode).toBe(405);
+      expect(plain.headers.allow).toBe('GET, HEAD');
+      expect(plain.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      for (const [name, value] of Object.entries(helmetHeaders()))
+        expect(`${name}: ${String(plain.headers[name])}`).toBe(`${name}: ${value}`);
+      // A preflight from another origin gets no Access-Control-Allow-Origin.
+      const denied = await withCors.request({
+        method: 'OPTIONS',
+        url: '/secure',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+      });
+      expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await withCors.close();
+    }
+  });
 });
 
 describe('media types', () => {
