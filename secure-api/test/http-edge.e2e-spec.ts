@@ -124,6 +124,14 @@ describe('wrong methods on known paths', () => {
       expect(answer.headers.allow).toBe('GET, HEAD, POST');
       expect(JSON.parse(answer.body).error).toBe('method_not_allowed');
     }
+    // A body is not validated against the POST route's DTO: no method is going to run.
+    const withBody = await send(
+      'PUT',
+      '/customers/cus_001/interactions',
+      { ...bearer(writer), 'content-type': 'application/json' },
+      '{"channel":"nope"}',
+    );
+    expect(withBody.status).toBe(405);
   });
 
   it('AH12: OPTIONS and TRACE on a known path are 405; on an unknown path any method stays 404', async () => {
