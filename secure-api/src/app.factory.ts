@@ -1,8 +1,8 @@
 // Builds a ready-to-listen secure-api from a validated AppConfig: Fastify with JSON logs
-// (Authorization redacted), helmet's security headers, a body limit, optional CORS and API
-// docs, the global validation pipe and exception filter. main.ts calls it; tests and
-// benchmarks call it in-process with their own issuer and JWKS URI, then
-// `app.listen(0, '127.0.0.1')`.
+// (Authorization redacted), helmet's security headers, a body limit, JSON-in-UTF-8 bodies
+// only, optional CORS and API docs, the global validation pipe and exception filter, router
+// errors and 405s answered like every other error. main.ts calls it; tests and benchmarks
+// call it in-process with their own issuer and JWKS URI, then `app.listen(0, '127.0.0.1')`.
 import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +11,10 @@ import { SigningKeyStore } from './auth/signing-key-store.js';
 import type { AppConfig } from './config/app-config.js';
 import { HttpExceptionFilter } from './errors/http-exception.filter.js';
 import { createValidationPipe } from './errors/validation.pipe.js';
+import { corsOptions } from './http/cors-options.js';
+import { acceptOnlyUtf8Json } from './http/json-body-parser.js';
+import { answerWrongMethods } from './http/method-not-allowed.js';
+import { answerRouterErrors } from './http/router-errors.js';
 import { helmetHeaders } from './http/security-headers.js';
 import { JsonLogger } from './logging/json-logger.js';
 import { setupApiDocs } from './openapi/openapi.js';
@@ -22,7 +26,7 @@ const REQUEST_LINE_LEVELS = new Set<AppConfig['logLevel']>(['info', 'debug', 'tr
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 export interface CreateAppOptions {
-  /** Tuning of the auth layer (timings, verified-token cache on/off, KeyObject vs PEM). */
+  /** Timings of the signing-key store (tests shorten them). */
   auth?: AuthTuning;
   /** Where JSON log lines go (default stdout). */
   logStream?: { write(line: string): unknown };
@@ -34,6 +38,18 @@ export async function createApp(
   config: AppConfig,
   options: CreateAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  // helmet's headers, worked out once (see security-headers.ts), added in one call per reply.
+  const securityHeaders = helmetHeaders({
+    // Swagger UI needs inline scripts and styles; everything else keeps helmet's defaults.
+    contentSecurityPolicy: config.enableApiDocs
+      ? {
+          directives: {
+            'script-src': ["'self'", "'unsafe-inline'"],
+            'style-src': ["'self'", "'unsafe-inline'"],
+          },
+        }
+      : undefined,
+  });
   const adapter = new FastifyAdapter({
     logger: {
       level: config.logLevel,
@@ -52,8 +68,10 @@ export async function createApp(
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    frameworkErrors: answerRouterErrors(securityHeaders),
   });
   const fastify = adapter.getInstance();
+  acceptOnlyUtf8Json(fastify);
   // One line per answered request; the path only (a query string can hold personal data).
   // Not registered at all when the level is above info: the hook would build a line per
   // request only for the logger to drop it.
@@ -78,36 +96,22 @@ export async function createApp(
     {
       logger: new JsonLogger(fastify.log),
       abortOnError: false,
+      // Nest's parsers (JSON and forms) are replaced by acceptOnlyUtf8Json above.
+      bodyParser: false,
     },
   );
-  // helmet's headers, worked out once (see security-headers.ts), added in one call per reply.
-  const securityHeaders = helmetHeaders({
-    // Swagger UI needs inline scripts and styles; everything else keeps helmet's defaults.
-    contentSecurityPolicy: config.enableApiDocs
-      ? {
-          directives: {
-            'script-src': ["'self'", "'unsafe-inline'"],
-            'style-src': ["'self'", "'unsafe-inline'"],
-          },
-        }
-      : undefined,
-  });
   fastify.addHook('onRequest', (_request, reply, done) => {
     void reply.headers(securityHeaders);
     done();
   });
   if (config.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: config.corsOrigins,
-      methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type'],
-      maxAge: 600,
-    });
+    app.enableCors(corsOptions(config.corsOrigins));
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   if (config.enableApiDocs) setupApiDocs(app);
   await app.init();
+  answerWrongMethods(app, fastify);
   if (options.warmUp) {
     app
       .get(SigningKeyStore)

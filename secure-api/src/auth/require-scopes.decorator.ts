@@ -3,13 +3,18 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiSecurity, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../errors/error-body.dto.js';
+import { IS_PUBLIC } from './public.decorator.js';
 
 export const REQUIRED_SCOPES = 'secure-api:required-scopes';
 export const BEARER_SCHEME = 'bearer';
 
-/** Any valid token (no particular scope). */
+/**
+ * Any valid token (no particular scope). It protects as well as documents: on a route of a
+ * @Public() controller it overrides the controller's opt-out, as a route-level decision should.
+ */
 export const Authenticated = (): MethodDecorator & ClassDecorator =>
   applyDecorators(
+    SetMetadata(IS_PUBLIC, false),
     ApiSecurity(BEARER_SCHEME, []),
     ApiUnauthorizedResponse({
       description: 'Missing, malformed or rejected token',

@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiTags,
+  ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
@@ -65,6 +66,10 @@ export class CustomersController {
     type: ErrorBody,
   })
   @ApiNotFoundResponse({ description: 'customer_not_found', type: ErrorBody })
+  @ApiUnsupportedMediaTypeResponse({
+    description: 'unsupported_media_type: the body is not application/json in UTF-8',
+    type: ErrorBody,
+  })
   addInteraction(
     @Param('id') id: string,
     @Body() body: CreateInteractionDto,

@@ -18,7 +18,7 @@ export class ErrorBody {
     description: 'Per-field problems (validation_failed only)',
     type: 'object',
     additionalProperties: { type: 'string' },
-    example: { phone: 'must be an E.164 phone number, e.g. +15005550001' },
+    example: { phone: 'must be an E.164 phone number: + and 8 to 15 digits, e.g. +15005550001' },
   })
   fields?: Record<string, string>;
 }

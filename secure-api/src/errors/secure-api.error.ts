@@ -13,7 +13,13 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'uri_too_long'
   | 'unsupported_media_type'
+  | 'forbidden'
+  | 'too_many_requests'
+  | 'service_unavailable'
+  | 'client_error'
+  | 'server_error'
   | 'config_invalid'
   | 'internal_error';
 
