@@ -11,11 +11,13 @@ import type * as ClientCredentialsModule from './client-credentials-source.priva
 import type * as DeadlineModule from './deadline.private';
 import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
+import type * as TokenDiagnosisModule from './token-diagnosis.private';
 
 // Deployed, Twilio loads each function file on its own (relative imports do not resolve):
 // shared modules are *.private functions, required through the runtime's function map.
 const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
+const { decodeJwtPayload } = shared<typeof TokenDiagnosisModule>('lib/token-diagnosis');
 
 type Deadline = DeadlineModule.Deadline;
 type FunctionError = ErrorsModule.FunctionError;
@@ -63,6 +65,18 @@ export class ApiClient {
     /** The DPoP key that signs a proof for each call made with a DPoP token. */
     private readonly dpopKey?: DpopKeyModule.DpopKey,
   ) {}
+
+  /**
+   * The scheme for a cached token record. A record without a token type (cached before token
+   * types were recorded) is taken as DPoP when the JWT names a key in `cnf.jkt`, Bearer otherwise.
+   */
+  static tokenOf(record: { accessToken: string; tokenType?: unknown }): ApiToken {
+    const { accessToken, tokenType } = record;
+    if (tokenType === 'DPoP' || tokenType === 'Bearer') return { accessToken, tokenType };
+    const cnf = decodeJwtPayload(accessToken)?.cnf;
+    const bound = typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
+    return { accessToken, tokenType: bound ? 'DPoP' : 'Bearer' };
+  }
 
   async send(request: ApiRequest, token: ApiToken, deadline: Deadline): Promise<ApiOutcome> {
     const startedAt = Date.now();

@@ -130,11 +130,7 @@ export class AuthorizedApi {
   }
 }
 
-/**
- * The token and its scheme for the API call. A record without a token type (one cached before
- * token types existed) is a Bearer token.
- */
+/** The token and its scheme for the API call. */
 function apiToken(token: AcquiredToken): ApiModule.ApiToken {
-  const { tokenType } = token as AcquiredToken & Partial<ApiModule.ApiToken>;
-  return { accessToken: token.accessToken, tokenType: tokenType ?? 'Bearer' };
+  return ApiClient.tokenOf(token);
 }

@@ -161,7 +161,8 @@ function readClientAuth(env: EnvironmentSource): ClientAuth {
       secret === undefined
         ? `${names} are both missing: set exactly one`
         : `${names} are both set: set exactly one`,
-      { details: { variable: 'AUTH0_CLIENT_SECRET,AUTH0_CLIENT_ASSERTION_KEY' } },
+      // One name in `variable`, as for every other configuration error; the message has both.
+      { details: { variable: 'AUTH0_CLIENT_SECRET' } },
     );
   }
   if (secret !== undefined) {
