@@ -1,7 +1,7 @@
 // Key pairs in the forms the functions' environment takes them: a one-line JWK or a PKCS#8 PEM
 // (written on one line with `\n`, as in a .env file), made fresh per test file.
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
 
 export interface TestKey {
   privateKey: KeyObject;
@@ -38,5 +38,5 @@ export function rsaTestKey(modulusLength = 2048): TestKey {
 }
 
 export function thumbprintOf(key: TestKey): Promise<string> {
-  return calculateJwkThumbprint(key.publicKey.export({ format: 'jwk' }) as JWK);
+  return calculateJwkThumbprint(key.publicKey.export({ format: 'jwk' }));
 }

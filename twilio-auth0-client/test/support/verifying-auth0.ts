@@ -137,7 +137,7 @@ export async function startVerifyingAuth0(options: VerifyingAuth0Options): Promi
     if (params.client_assertion !== undefined) {
       try {
         record.assertion = {
-          header: decodeProtectedHeader(params.client_assertion) as Record<string, unknown>,
+          header: decodeProtectedHeader(params.client_assertion),
           claims: {},
         };
         record.assertion = await verifyAssertion(params.client_assertion);
