@@ -213,7 +213,8 @@ it('FD6: a rotated DPOP_PRIVATE_KEY → exactly one new token, bound to the new 
   expect(after.body.token).toMatchObject({ jkt: await thumbprintOf(rotated), source: 'auth0' });
   expect(again.body.token.source).toBe('memory');
   expect(auth0.requests).toHaveLength(2);
-  // The token bound to the old key was never offered with the new key's proof.
+  // The token bound to the old key was never offered with the new key's proof: the token cache
+  // refuses a record (memory or Sync) whose bound key is not the configured key's thumbprint.
   expect(api.calls.map((c) => c.status)).toEqual([200, 200, 200]);
 });
 
