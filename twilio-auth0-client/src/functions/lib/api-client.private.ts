@@ -2,10 +2,11 @@
 // deadline. A Bearer token goes as `Authorization: Bearer`; a DPoP-bound token as
 // `Authorization: DPoP` with a fresh proof per request (RFC 9449 §7), and a 401
 // `use_dpop_nonce` gets one more request with the API's nonce, which is kept in warm memory per
-// API origin for the following calls. Retries are few and bounded: one after a 5xx or a dropped connection on a GET, one
-// after a 503 `jwks_unavailable` (the API could not check the token: nothing was done). A 401
-// `invalid_token` is reported to the caller, which decides whether to get another token; other
-// statuses go back as they are, for the function to map to its own answer.
+// API origin for the following calls. Retries are few and bounded: one after a 5xx or a dropped
+// connection on a GET, one after a 503 `jwks_unavailable` (the API could not check the token:
+// nothing was done). A 401 `invalid_token` is reported to the caller, which decides whether to
+// get another token; other statuses go back as they are, for the function to map to its own
+// answer.
 import axios, { type AxiosResponse } from 'axios';
 import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';

@@ -72,6 +72,7 @@ type AttemptOutcome =
   | { token: IssuedToken }
   | { error: FunctionError; retryAfterMs: number | null }
   | { nonce: string };
+
 export class ClientCredentialsSource {
   constructor(
     private readonly credentials: ClientCredentials,
