@@ -22,6 +22,10 @@ import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, LOCAL_DOMAIN } from './support/invoke';
 import { answerLikeSecureApi } from './support/scripted-api';
 import { signedEvent } from './support/signing';
+import { startDpopApi } from './support/dpop-api';
+import { AUDIENCE, CLIENT_ID, functionEnv } from './support/env';
+import { dpopTestKey, rsaTestKey } from './support/test-keys';
+import { startVerifyingAuth0 } from './support/verifying-auth0';
 
 const run = promisify(execFile);
 const PACKAGE_DIR = resolve(__dirname, '..');
@@ -143,4 +147,35 @@ it('runs each public function loaded on its own, from renamed files, with only t
   expect(unsigned.answer.statusCode).toBe(403);
   // Each process started cold: the later ones found the token in Sync, not in memory.
   expect(fx.auth0.counters().tokenRequests).toBe(1);
+}, 60_000);
+
+it('runs deployed with a DPoP key and a Private Key JWT assertion key (each process cold)', async () => {
+  const clientKey = rsaTestKey();
+  const auth0 = await startVerifyingAuth0({
+    clientId: CLIENT_ID,
+    clientPublicKey: clientKey.publicKey,
+    audience: AUDIENCE,
+  });
+  const api = await startDpopApi(auth0, AUDIENCE);
+  try {
+    const env = functionEnv(auth0, fx.sync, api.url, {
+      AUTH0_CLIENT_ASSERTION_KEY: clientKey.pemLine,
+      DPOP_PRIVATE_KEY: dpopTestKey().jwkLine,
+    });
+    delete env.AUTH0_CLIENT_SECRET;
+    const first = await runDeployed('test-api-call', env, eventFor());
+    const second = await runDeployed('test-api-call', env, eventFor());
+
+    expect([first.answer.statusCode, second.answer.statusCode]).toEqual([200, 200]);
+    expect(JSON.parse(first.answer.body)).toMatchObject({
+      token: { type: 'DPoP', source: 'auth0' },
+    });
+    expect(JSON.parse(second.answer.body)).toMatchObject({
+      token: { type: 'DPoP', source: 'sync' },
+    });
+    expect(auth0.requests).toHaveLength(1);
+    expect(api.calls.map((c) => c.status)).toEqual([200, 200]);
+  } finally {
+    await Promise.all([auth0.close(), api.close()]);
+  }
 }, 60_000);

@@ -161,6 +161,7 @@ it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the va
     ['AUTH0_CLIENT_SECRET', `${marker} x`],
     ['AUTH0_AUDIENCE', undefined],
     ['AUTH0_AUDIENCE', '   '],
+    ['API_BASE_URL', undefined],
     ['API_BASE_URL', `not a url ${marker}`],
     ['FUNCTION_DEADLINE_MS', `${marker}`],
     ['FUNCTION_DEADLINE_MS', '12000'],

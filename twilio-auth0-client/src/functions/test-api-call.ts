@@ -5,9 +5,9 @@
  *   happened, so a person setting the service up can see where it breaks.
  * Parameters: none. `Accept: text/html` gets a small HTML page (lib/diagnosis-page: a verdict,
  *   the token's source, expiry and claims, the API's answer, timings); anything else gets JSON.
- * Response (200): `{ ok: true, api: { status, latencyMs, body }, token: { source:
- *   'memory'|'sync'|'auth0', waited, expiresAt, fingerprint, claims: { iss, aud, azp, scope, sub },
- *   claimsVerified: false }, timings }`. The token itself is never shown: only a short SHA-256
+ * Response (200): `{ ok: true, api: { status, latencyMs, body, dpopNonceRequested }, token: {
+ *   source: 'memory'|'sync'|'auth0', type: 'Bearer'|'DPoP', jkt, waited, expiresAt, fingerprint,
+ *   claims: { iss, aud, azp, scope, sub }, claimsVerified: false }, timings }`. The token itself is never shown: only a short SHA-256
  *   fingerprint, and its claims decoded but NOT verified (verifying is the API's job).
  *   Failure: non-2xx `{ error: { code, message } }` (an HTML page for a browser).
  * Visibility: public, and off unless ENABLE_TEST_ENDPOINT=true (404 NOT_FOUND otherwise).
@@ -22,7 +22,8 @@ import type * as PageModule from './lib/diagnosis-page.private';
 // shared modules are *.private functions, required through the runtime's function map.
 const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
 const { AuthorizedApi } = shared<typeof ApiModule>('lib/authorized-api');
-const { decodeClaims, tokenFingerprint } = shared<typeof DiagnosisModule>('lib/token-diagnosis');
+const { boundKeyThumbprint, decodeClaims, tokenFingerprint } =
+  shared<typeof DiagnosisModule>('lib/token-diagnosis');
 const { defineFunction, acceptsHtml } = shared<typeof HandlerModule>('lib/function-handler');
 const { renderDiagnosisPage, renderErrorPage } = shared<typeof PageModule>('lib/diagnosis-page');
 
@@ -37,9 +38,16 @@ export const handler = defineFunction({
       const ok = response.status >= 200 && response.status < 300;
       const diagnosis: PageModule.Diagnosis = {
         ok,
-        api: { status: response.status, latencyMs: response.latencyMs, body: response.body },
+        api: {
+          status: response.status,
+          latencyMs: response.latencyMs,
+          body: response.body,
+          dpopNonceRequested: response.dpop?.nonceRequested ?? null,
+        },
         token: {
           source: token.source,
+          type: response.dpop ? 'DPoP' : 'Bearer',
+          jkt: boundKeyThumbprint(token.accessToken),
           waited: token.waited,
           expiresAt: new Date(token.expiresAt).toISOString(),
           fingerprint: tokenFingerprint(token.accessToken),

@@ -49,8 +49,24 @@ describe('token endpoint response', () => {
       accessToken: 'a.b.c',
       expiresAt: 86_401_000,
       fetchedAt: 1000,
+      tokenType: 'Bearer',
+      boundKey: null,
     });
     expect(validateTokenResponse({ ...good, token_type: 'bearer' }, 0).accessToken).toBe('a.b.c');
+  });
+  it('takes a DPoP token only when a DPoP key was configured, and records that key either way', () => {
+    const dpop = { ...good, token_type: 'DPoP' };
+    expect(validateTokenResponse(dpop, 0, 'jkt-1')).toMatchObject({
+      tokenType: 'DPoP',
+      boundKey: 'jkt-1',
+    });
+    expect(validateTokenResponse(good, 0, 'jkt-1')).toMatchObject({
+      tokenType: 'Bearer',
+      boundKey: 'jkt-1',
+    });
+    expect(() => validateTokenResponse(dpop, 0, null)).toThrow(
+      expect.objectContaining({ code: 'TOKEN_RESPONSE_INVALID' }),
+    );
   });
   it("takes the JWT's own exp when it comes before now + expires_in (issued before it arrived)", () => {
     const payload = Buffer.from(JSON.stringify({ exp: 110 })).toString('base64url');

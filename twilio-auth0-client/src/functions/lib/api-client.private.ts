@@ -1,16 +1,24 @@
-// HTTP calls to secure-api with a bearer token and a per-call timeout from the invocation's
-// deadline. Retries are few and bounded: one after a 5xx or a dropped connection on a GET, one
-// after a 503 `jwks_unavailable` (the API could not check the token: nothing was done). A 401
-// `invalid_token` is reported to the caller, which decides whether to get another token; other
-// statuses go back as they are, for the function to map to its own answer.
+// HTTP calls to secure-api with the access token and a per-call timeout from the invocation's
+// deadline. A Bearer token goes as `Authorization: Bearer`; a DPoP-bound token as
+// `Authorization: DPoP` with a fresh proof per request (RFC 9449 §7), and a 401
+// `use_dpop_nonce` gets one more request with the API's nonce, which is kept in warm memory per
+// API origin for the following calls. Retries are few and bounded: one after a 5xx or a dropped
+// connection on a GET, one after a 503 `jwks_unavailable` (the API could not check the token:
+// nothing was done). A 401 `invalid_token` is reported to the caller, which decides whether to
+// get another token; other statuses go back as they are, for the function to map to its own
+// answer.
 import axios, { type AxiosResponse } from 'axios';
+import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';
+import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
+import type * as TokenDiagnosisModule from './token-diagnosis.private';
 
 // Deployed, Twilio loads each function file on its own (relative imports do not resolve):
 // shared modules are *.private functions, required through the runtime's function map.
 const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
+const { decodeJwtPayload } = shared<typeof TokenDiagnosisModule>('lib/token-diagnosis');
 
 type Deadline = DeadlineModule.Deadline;
 type FunctionError = ErrorsModule.FunctionError;
@@ -26,6 +34,14 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   latencyMs: number;
+  /** Set when the call was made with a DPoP token: whether the API asked for a nonce this time. */
+  dpop?: { nonceRequested: boolean };
+}
+
+/** The token an API call is made with, and the scheme it is sent under. */
+export interface ApiToken {
+  accessToken: string;
+  tokenType: ClientCredentialsModule.TokenType;
 }
 
 export type ApiOutcome =
@@ -34,18 +50,56 @@ export type ApiOutcome =
 const CALL_CAP_MS = 4000;
 const MAX_ATTEMPTS = 2;
 
+/** The latest `DPoP-Nonce` of each API origin (RFC 9449 §9), kept across warm invocations. */
+const apiNonces = new Map<string, string>();
+
+type AttemptResult =
+  | { response: AxiosResponse<unknown> }
+  | { error: FunctionError; reason: string }
+  | { nonceRequested: true };
+
 export class ApiClient {
   constructor(
     private readonly baseUrl: string,
     private readonly note: (event: string) => void = () => undefined,
     private readonly random: () => number = Math.random,
+    /** The DPoP key that signs a proof for each call made with a DPoP token. */
+    private readonly dpopKey?: DpopKeyModule.DpopKey,
   ) {}
 
-  async send(request: ApiRequest, accessToken: string, deadline: Deadline): Promise<ApiOutcome> {
+  /**
+   * The scheme for a cached token record. A record without a token type (cached before token
+   * types were recorded) is taken as DPoP when the JWT names a key in `cnf.jkt`, Bearer otherwise.
+   */
+  static tokenOf(record: { accessToken: string; tokenType?: unknown }): ApiToken {
+    const { accessToken, tokenType } = record;
+    if (tokenType === 'DPoP' || tokenType === 'Bearer') return { accessToken, tokenType };
+    const cnf = decodeJwtPayload(accessToken)?.cnf;
+    const bound = typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
+    return { accessToken, tokenType: bound ? 'DPoP' : 'Bearer' };
+  }
+
+  async send(request: ApiRequest, token: ApiToken, deadline: Deadline): Promise<ApiOutcome> {
     const startedAt = Date.now();
+    if (token.tokenType === 'DPoP' && !this.dpopKey) {
+      // A bound token is worthless without its key (DPOP_PRIVATE_KEY was removed): get another.
+      this.note('dpop_token_without_key');
+      return { kind: 'token_rejected', latencyMs: 0 };
+    }
+    let nonceRequested = false;
     for (let attempt = 1; ; attempt += 1) {
-      const result = await this.attempt(request, accessToken, deadline);
+      const result = await this.attempt(request, token, deadline);
       const latencyMs = Date.now() - startedAt;
+      if ('nonceRequested' in result) {
+        // New information, not a failure: one more request, not counted as a retry, and only once.
+        if (!nonceRequested) {
+          nonceRequested = true;
+          attempt -= 1;
+          this.note('api_dpop_nonce_retry');
+          continue;
+        }
+        throw new FunctionError('API_UNAUTHORIZED', 'API asked for a DPoP nonce again');
+      }
       if ('response' in result) {
         const { response } = result;
         if (response.status === 401 && isInvalidToken(response)) {
@@ -53,10 +107,9 @@ export class ApiClient {
         }
         const failure = upstreamFailure(response);
         if (!failure) {
-          return {
-            kind: 'response',
-            response: { status: response.status, body: response.data, latencyMs },
-          };
+          const answered: ApiResponse = { status: response.status, body: response.data, latencyMs };
+          if (token.tokenType === 'DPoP') answered.dpop = { nonceRequested };
+          return { kind: 'response', response: answered };
         }
         const retryable =
           apiErrorCode(response.data) === 'jwks_unavailable' ||
@@ -79,22 +132,27 @@ export class ApiClient {
 
   private async attempt(
     request: ApiRequest,
-    accessToken: string,
+    token: ApiToken,
     deadline: Deadline,
-  ): Promise<{ response: AxiosResponse<unknown> } | { error: FunctionError; reason: string }> {
+  ): Promise<AttemptResult> {
     const timeoutMs = deadline.timeoutFor('the API call', CALL_CAP_MS);
+    const url = `${this.baseUrl}${request.path}`;
+    const headers = this.authorization(request.method, url, token);
     try {
       const response = await axios.request<unknown>({
         method: request.method,
-        url: `${this.baseUrl}${request.path}`,
+        url,
         params: request.query,
         data: request.body,
         timeout: timeoutMs,
         validateStatus: () => true,
         maxRedirects: 0,
         maxContentLength: 256 * 1024,
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        headers: { ...headers, accept: 'application/json' },
       });
+      if (token.tokenType === 'DPoP' && this.keepNonce(url, response)) {
+        return { nonceRequested: true };
+      }
       return { response };
     } catch (error) {
       // Never rethrow or log the axios error itself: its config holds the bearer token.
@@ -106,6 +164,36 @@ export class ApiClient {
       return { error: new FunctionError('API_UNAVAILABLE', message), reason };
     }
   }
+
+  /** The credentials of one request: a Bearer token, or a DPoP token with a new proof. */
+  private authorization(method: string, url: string, token: ApiToken): Record<string, string> {
+    if (token.tokenType === 'Bearer' || !this.dpopKey) {
+      return { authorization: `Bearer ${token.accessToken}` };
+    }
+    const nonce = apiNonces.get(new URL(url).origin);
+    const proof = this.dpopKey.proof(method, url, {
+      accessToken: token.accessToken,
+      ...(nonce === undefined ? {} : { nonce }),
+    });
+    return { authorization: `DPoP ${token.accessToken}`, dpop: proof };
+  }
+
+  /**
+   * Keeps the API's `DPoP-Nonce` for its origin (an API with nonces sends the current one on its
+   * answers) and says whether the answer was a request to retry with it.
+   */
+  private keepNonce(url: string, response: AxiosResponse<unknown>): boolean {
+    const nonce: unknown = response.headers['dpop-nonce'];
+    if (typeof nonce !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(nonce)) return false;
+    apiNonces.set(new URL(url).origin, nonce);
+    return response.status === 401 && isNonceChallenge(response.headers['www-authenticate']);
+  }
+}
+
+/** A 401 challenge `DPoP ... error="use_dpop_nonce"` (RFC 9449 §9). */
+function isNonceChallenge(challenge: unknown): boolean {
+  const text = Array.isArray(challenge) ? challenge.join(', ') : challenge;
+  return typeof text === 'string' && /\bDPoP\b[^]*error="use_dpop_nonce"/i.test(text);
 }
 
 /** The API's stable error code (`{ statusCode, error, message }`), when it sent one. */

@@ -63,8 +63,9 @@ export class AuthorizedApi {
       {
         tokenUrl: config.auth0TokenUrl,
         clientId: config.auth0ClientId,
-        clientSecret: config.auth0ClientSecret,
+        clientAuth: config.auth0ClientAuth,
         audience: config.auth0Audience,
+        dpopKey: config.dpopKey,
       },
       note,
     );
@@ -74,16 +75,19 @@ export class AuthorizedApi {
       config.auth0TokenUrl,
       config.auth0ClientId,
       config.auth0Audience,
+      // A rotated DPoP key starts a new warm entry: the old key's bound token is useless.
+      config.dpopKey?.thumbprint ?? 'no-dpop-key',
     ].join('|');
     const tokens = new TokenCache(cacheKey, store, source, note);
-    return new AuthorizedApi(tokens, new ApiClient(config.apiBaseUrl, note), log);
+    const api = new ApiClient(config.apiBaseUrl, note, Math.random, config.dpopKey);
+    return new AuthorizedApi(tokens, api, log);
   }
 
   async call(request: ApiRequest, deadline: Deadline): Promise<AuthorizedResult> {
     const first = await this.timed('tokenMs', () => this.tokens.acquire(deadline));
     this.track(first);
     const outcome = await this.timed('apiMs', () =>
-      this.api.send(request, first.accessToken, deadline),
+      this.api.send(request, apiToken(first), deadline),
     );
     if (outcome.kind === 'response') {
       this.log.set('apiStatus', outcome.response.status);
@@ -95,7 +99,7 @@ export class AuthorizedApi {
     );
     this.track(second);
     const retried = await this.timed('apiRetryMs', () =>
-      this.api.send(request, second.accessToken, deadline),
+      this.api.send(request, apiToken(second), deadline),
     );
     if (retried.kind === 'response') {
       this.log.set('apiStatus', retried.response.status);
@@ -124,4 +128,9 @@ export class AuthorizedApi {
       this.log.timing(name, Date.now() - startedAt);
     }
   }
+}
+
+/** The token and its scheme for the API call. */
+function apiToken(token: AcquiredToken): ApiModule.ApiToken {
+  return ApiClient.tokenOf(token);
 }

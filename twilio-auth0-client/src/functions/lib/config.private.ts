@@ -2,12 +2,17 @@
 // environment variables) and validated every time: Twilio can change variables between
 // invocations, and a clear CONFIG_INVALID naming the variable beats a confusing failure later.
 // Error messages name the variable and the expected format, never the value.
+import type * as AssertionModule from './client-assertion.private';
+import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
 
 // Deployed, Twilio loads each function file on its own (relative imports do not resolve):
 // shared modules are *.private functions, required through the runtime's function map.
 const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
+const { importDpopKey } = shared<typeof DpopKeyModule>('lib/dpop-key');
+const { ASSERTION_ALGS, ClientAssertionKey, importAssertionKey } =
+  shared<typeof AssertionModule>('lib/client-assertion');
 
 export type EnvironmentSource = Record<string, unknown>;
 
@@ -26,20 +31,27 @@ export interface ServiceConfig {
   syncBaseUrl: string | undefined;
   auth0TokenUrl: string;
   auth0ClientId: string;
-  auth0ClientSecret: string;
+  /** How the client authenticates to Auth0: exactly one of a secret and an assertion key. */
+  auth0ClientAuth: ClientAuth;
   auth0Audience: string;
   apiBaseUrl: string;
   tokenCacheKey: Buffer | undefined;
+  /** The DPoP key (DPOP_PRIVATE_KEY); undefined when tokens are plain Bearer tokens. */
+  dpopKey: DpopKeyModule.DpopKey | undefined;
 }
+
+export type ClientAuth =
+  | { method: 'client_secret'; clientSecret: string }
+  | { method: 'private_key_jwt'; assertionKey: AssertionModule.ClientAssertionKey };
 
 export const DEFAULT_DEADLINE_MS = 8000;
 const MIN_DEADLINE_MS = 1000;
 // Twilio kills an invocation at 10 s; keep room to answer.
 export const MAX_DEADLINE_MS = 9500;
-const DEFAULT_API_BASE_URL = 'http://localhost:7000';
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function invalid(name: string, expected: string): never {
+  // The message names the variable and what was expected, never the value (it may be a key).
   throw new FunctionError(
     'CONFIG_INVALID',
     `${name} is missing or malformed: expected ${expected}`,
@@ -123,6 +135,60 @@ function readCacheKey(env: EnvironmentSource): Buffer | undefined {
   return key.length === 32 ? key : invalid('TOKEN_CACHE_KEY', expected);
 }
 
+function readDpopKey(env: EnvironmentSource): DpopKeyModule.DpopKey | undefined {
+  const value = optional(env, 'DPOP_PRIVATE_KEY');
+  if (value === undefined) return undefined;
+  return (
+    importDpopKey(value) ??
+    invalid('DPOP_PRIVATE_KEY', 'an EC P-256 private key as a one-line JWK or PKCS#8 PEM')
+  );
+}
+
+/**
+ * Exactly one of AUTH0_CLIENT_SECRET and AUTH0_CLIENT_ASSERTION_KEY: with both, which one Auth0
+ * checks would depend on the application's setting, and a leftover secret is the very thing
+ * Private Key JWT removes.
+ */
+function readClientAuth(env: EnvironmentSource): ClientAuth {
+  const secret = optional(env, 'AUTH0_CLIENT_SECRET');
+  const keyText = optional(env, 'AUTH0_CLIENT_ASSERTION_KEY');
+  const alg = optional(env, 'AUTH0_CLIENT_ASSERTION_ALG') ?? 'RS256';
+  const kid = optional(env, 'AUTH0_CLIENT_ASSERTION_KID');
+  if ((secret === undefined) === (keyText === undefined)) {
+    const names = 'AUTH0_CLIENT_SECRET and AUTH0_CLIENT_ASSERTION_KEY';
+    throw new FunctionError(
+      'CONFIG_INVALID',
+      secret === undefined
+        ? `${names} are both missing: set exactly one`
+        : `${names} are both set: set exactly one`,
+      // One name in `variable`, as for every other configuration error; the message has both.
+      { details: { variable: 'AUTH0_CLIENT_SECRET' } },
+    );
+  }
+  if (secret !== undefined) {
+    if (!/^\S{8,512}$/.test(secret)) {
+      invalid('AUTH0_CLIENT_SECRET', 'a client secret (8-512 characters, no spaces)');
+    }
+    return { method: 'client_secret', clientSecret: secret };
+  }
+  if (!(ASSERTION_ALGS as readonly string[]).includes(alg)) {
+    invalid('AUTH0_CLIENT_ASSERTION_ALG', ASSERTION_ALGS.join(', '));
+  }
+  if (kid !== undefined && !/^[\x21-\x7e]{1,128}$/.test(kid)) {
+    invalid('AUTH0_CLIENT_ASSERTION_KID', 'a credential id (1-128 printable characters)');
+  }
+  const key =
+    importAssertionKey(keyText as string) ??
+    invalid(
+      'AUTH0_CLIENT_ASSERTION_KEY',
+      'an RSA private key of at least 2048 bits as PKCS#8 PEM or a one-line JWK',
+    );
+  return {
+    method: 'private_key_jwt',
+    assertionKey: new ClientAssertionKey(key, alg as AssertionModule.AssertionAlg, kid),
+  };
+}
+
 export function readServiceConfig(env: EnvironmentSource): ServiceConfig {
   // Checked in the order the variables are documented, so the first problem named is the
   // first one a reader of .env.example would meet.
@@ -163,16 +229,13 @@ export function readServiceConfig(env: EnvironmentSource): ServiceConfig {
       'AUTH0_TOKEN_URL',
     ) as string,
     auth0ClientId: matching(env, 'AUTH0_CLIENT_ID', /^\S{1,128}$/, 'a client id without spaces'),
-    auth0ClientSecret: matching(
-      env,
-      'AUTH0_CLIENT_SECRET',
-      /^\S{8,512}$/,
-      'a client secret (8-512 characters, no spaces)',
-    ),
+    auth0ClientAuth: readClientAuth(env),
     auth0Audience: matching(env, 'AUTH0_AUDIENCE', /^\S{1,512}$/, 'an API identifier'),
+    // Required: a silent default would pass validation and fail on every call once deployed.
     apiBaseUrl: (
-      secureUrl(optional(env, 'API_BASE_URL'), 'API_BASE_URL') ?? DEFAULT_API_BASE_URL
+      secureUrl(required(env, 'API_BASE_URL', 'an https URL'), 'API_BASE_URL') as string
     ).replace(/\/+$/, ''),
     tokenCacheKey: readCacheKey(env),
+    dpopKey: readDpopKey(env),
   };
 }

@@ -12,9 +12,19 @@ const { apiErrorCode, apiMessage } = shared<typeof ApiClientModule>('lib/api-cli
 
 export interface Diagnosis {
   ok: boolean;
-  api: { status: number; latencyMs: number; body: unknown };
+  api: {
+    status: number;
+    latencyMs: number;
+    body: unknown;
+    /** DPoP calls: whether the API asked for a nonce; null for Bearer calls. */
+    dpopNonceRequested: boolean | null;
+  };
   token: {
     source: TokenSource;
+    /** The scheme the token was sent under. */
+    type: 'Bearer' | 'DPoP';
+    /** `cnf.jkt` of a bound token: the thumbprint of the key it is bound to. */
+    jkt: string | null;
     waited: boolean;
     expiresAt: string;
     fingerprint: string;
@@ -88,6 +98,7 @@ ${row('API', `${badge(String(api.status), diagnosis.ok)} GET /secure in ${escape
 ${row('Token source', `<code class="pill">${escapeHtml(token.source)}</code><div class="muted">${escapeHtml(SOURCE_MEANING[token.source] ?? '')}</div>`)}
 ${row('Expires', `<code>${escapeHtml(token.expiresAt)}</code><div class="muted">${escapeHtml(expiresIn(token.expiresAt, now))}</div>`)}
 ${row('Fingerprint', `<code>${escapeHtml(token.fingerprint)}</code><div class="muted">SHA-256 prefix; the token itself is never shown.</div>`)}
+${row('Token type', tokenTypeCell(token.type, token.jkt, api.dpopNonceRequested))}
 ${row('Waited', token.waited ? 'yes <span class="muted">— no cached token was usable</span>' : 'no <span class="muted">— a cached token was ready</span>')}
 </dl></section>
 <section class="card"><h2>Token claims</h2>
@@ -146,6 +157,16 @@ function claimRow(name: string, value: string | string[] | null): string {
       .join(' ');
   } else cell = `<code>${escapeHtml(Array.isArray(value) ? value.join(', ') : value)}</code>`;
   return `<tr><th>${escapeHtml(name)}</th><td>${cell}</td></tr>`;
+}
+
+function tokenTypeCell(type: string, jkt: string | null, nonceRequested: boolean | null): string {
+  const bound =
+    jkt === null ? 'not bound to a key' : `bound to key <code>${escapeHtml(jkt)}</code>`;
+  const nonce =
+    nonceRequested === null
+      ? ''
+      : `; the API ${nonceRequested ? 'asked' : 'did not ask'} for a nonce`;
+  return `<code class="pill">${escapeHtml(type)}</code><div class="muted">${bound}${nonce}</div>`;
 }
 
 function timingsTable(timings: Record<string, number>): string {

@@ -65,7 +65,13 @@ export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature 
   return (context: Context, event: EventParams, callback: ServerlessCallback) => {
     const env = context as unknown as Record<string, unknown>;
     const log = new InvocationLog(spec.name);
-    for (const name of ['AUTH0_CLIENT_SECRET', 'AUTH_TOKEN', 'TOKEN_CACHE_KEY']) {
+    for (const name of [
+      'AUTH0_CLIENT_SECRET',
+      'AUTH0_CLIENT_ASSERTION_KEY',
+      'AUTH_TOKEN',
+      'DPOP_PRIVATE_KEY',
+      'TOKEN_CACHE_KEY',
+    ]) {
       const value = env[name];
       if (typeof value === 'string') log.addSecret(value);
     }

@@ -30,6 +30,14 @@ export function decodeJwtPayload(accessToken: string): Record<string, unknown> |
   }
 }
 
+/** The `cnf.jkt` of a DPoP-bound JWT (the thumbprint of the key it is bound to), or null. */
+export function boundKeyThumbprint(accessToken: string): string | null {
+  const cnf = decodeJwtPayload(accessToken)?.cnf;
+  if (typeof cnf !== 'object' || cnf === null) return null;
+  const jkt = (cnf as Record<string, unknown>).jkt;
+  return typeof jkt === 'string' ? jkt.slice(0, 100) : null;
+}
+
 /** The payload claims of a JWT, decoded without verification; nulls when not a readable JWT. */
 export function decodeClaims(accessToken: string): TokenClaims {
   const record = decodeJwtPayload(accessToken);
