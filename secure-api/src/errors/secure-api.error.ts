@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'config_invalid'
+  | 'database_unavailable'
+  | 'idempotency_key_reused'
   | 'internal_error';
 
 export interface SecureApiErrorInit {
