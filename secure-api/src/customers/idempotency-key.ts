@@ -29,6 +29,8 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   if (header === undefined) return undefined;
   if (Array.isArray(header)) throw invalidKey();
   const quoted = SF_STRING.exec(header);
+  // A value that opens with a quote must be a well-formed sf-string.
+  if (!quoted && header.startsWith('"')) throw invalidKey();
   const key = quoted ? (quoted[1] ?? '').replace(/\\(["\\])/g, '$1') : header;
   if (!VISIBLE_ASCII.test(key)) throw invalidKey();
   return key;
