@@ -2,12 +2,15 @@
 // its own local DATABASE_PATH as separate hosts would have: they behave as one service.
 // Also the outage: PostgreSQL stopped under them, then started again.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import {
   ensureBuilt,
+  PACKAGE_DIR,
   type RunningServer,
   serverEnv,
   startServer,
@@ -210,6 +213,21 @@ describe('two replicas on one PostgreSQL', () => {
     });
     expect(after.status).toBe(200);
   }, 30_000);
+
+  it('DB20: the migrate command applies the migrations without starting a server, once', async () => {
+    const fresh = await postgres.createDatabase();
+    const migrate = (): Promise<{ stdout: string }> =>
+      promisify(execFile)(process.execPath, ['dist/migrate.js'], {
+        cwd: PACKAGE_DIR,
+        env: serverEnv({ DATABASE_URL: fresh }),
+      });
+    const first = await migrate();
+    expect(first.stdout.match(/"msg":"migration applied"/g)).toHaveLength(2);
+    expect(first.stdout).toContain('"kind":"postgres"');
+    const second = await migrate();
+    expect(second.stdout).not.toContain('migration applied');
+    expect(second.stdout).toContain('"msg":"database ready"');
+  }, 60_000);
 
   // Needs a cluster the harness owns (not TEST_DATABASE_URL) to stop it.
   it('DB18: PostgreSQL stopped → 503 database_unavailable with Retry-After, readiness 503, liveness 200; started again → writes work without a restart', async () => {
