@@ -1,11 +1,21 @@
 // The versioned migration files (secure-api/migrations/NNN_name.sql), read in version order.
 // Each dialect's runner applies the missing ones in one transaction under a lock, so replicas
 // that start together apply each exactly once, and records them in schema_migrations.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** From src/database/ and dist/database/ alike. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/**
+ * secure-api/migrations/, found from the package root (the nearest package.json up), so the
+ * same code works from src/, dist/ and the bench's dist/bench/src/.
+ */
+function migrationsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'migrations/');
+}
+
+export const MIGRATIONS_DIR = migrationsDir();
 
 export interface Migration {
   version: number;

@@ -146,7 +146,8 @@ export class PostgresCustomersRepository extends CustomersRepository {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    // pg refuses a second end(); shutdown may follow an explicit close.
+    if (!this.pool.ending) await this.pool.end();
   }
 
   private async addIdempotently(
