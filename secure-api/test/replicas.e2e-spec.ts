@@ -229,6 +229,31 @@ describe('two replicas on one PostgreSQL', () => {
     expect(second.stdout).toContain('"msg":"database ready"');
   }, 60_000);
 
+  it('DB21: sslmode=require against a server without TLS stops the start-up with one line, no password', async () => {
+    const url = new URL(databaseUrl);
+    url.searchParams.set('sslmode', 'require');
+    const server = startServer(
+      serverEnv({
+        AUTH0_ISSUER_URL: jwks.issuer,
+        AUTH0_AUDIENCE: AUDIENCE,
+        AUTH0_JWKS_URI: jwks.uri,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: url.href,
+      }),
+    );
+    const exit = await server.exited;
+    expect(exit.code).toBe(1);
+    const lines = exit.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '{}').msg).toMatch(/^start-up failed: .*SSL/);
+    expect(exit.stdout + exit.stderr).not.toContain(PASSWORD);
+    expect(exit.stdout).not.toContain('"msg":"listening"');
+  }, 30_000);
+
   // Needs a cluster the harness owns (not TEST_DATABASE_URL) to stop it.
   it('DB18: PostgreSQL stopped → 503 database_unavailable with Retry-After, readiness 503, liveness 200; started again → writes work without a restart', async () => {
     if (!postgres.owned) return;
