@@ -17,6 +17,7 @@ import {
   type RouteUnderLoad,
   RUN_SECONDS,
 } from './sections/api-throughput.js';
+import { measureDatabases } from './sections/database-throughput.js';
 import { hostileKidFlood } from './sections/hostile-kids.js';
 import {
   floodWithDistinctTokens,
@@ -166,8 +167,11 @@ async function main(): Promise<void> {
           `valid: ${hostileKids.validRequests} requests, ${(hostileKids.validSuccessRate * 100).toFixed(2)} % served`,
       );
 
+      log('6. database cost: SQLite against PostgreSQL');
+      const databases = await measureDatabases(serverConfig, token, log);
+
       const functionSide = readJsonFile<FunctionSideFigures>(FUNCTION_SIDE_RESULTS_FILE);
-      const figures = { throughput, verify, memory, hostileKids, functionSide };
+      const figures = { throughput, verify, memory, hostileKids, functionSide, databases };
       const cpu = cpus();
       const results: BenchResults = {
         generatedAt: new Date().toISOString(),

@@ -22,7 +22,7 @@ export class AppModule {
           jwksUri: config.jwksUri,
           ...auth,
         }),
-        DatabaseModule.forRoot(config.databasePath),
+        DatabaseModule.forRoot(config),
         CustomersModule,
       ],
       controllers: [HealthController, SecureController],

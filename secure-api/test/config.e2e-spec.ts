@@ -57,6 +57,12 @@ describe('F47: missing or malformed configuration stops the process before it li
     ['LOG_LEVEL unknown', { LOG_LEVEL: 'chatty' }, 'LOG_LEVEL'],
     ['CORS_ORIGINS with a path', { CORS_ORIGINS: 'https://app.example.com/path' }, 'CORS_ORIGINS'],
     ['ENABLE_API_DOCS not a boolean', { ENABLE_API_DOCS: 'sometimes' }, 'ENABLE_API_DOCS'],
+    [
+      'DATABASE_URL not a postgres URL',
+      { DATABASE_URL: 'mysql://api:hunter2@db.example.com/api' },
+      'DATABASE_URL',
+    ],
+    ['DATABASE_POOL_MAX out of bounds', { DATABASE_POOL_MAX: '1000' }, 'DATABASE_POOL_MAX'],
   ];
 
   it.each(cases)(

@@ -41,6 +41,22 @@ describe('OpenAPI', () => {
     expect(document.paths['/health']?.get?.security).toBeUndefined();
   });
 
+  it('documents the Idempotency-Key contract of POST /customers/{id}/interactions', () => {
+    const post = buildOpenApiDocument(api.app).paths['/customers/{id}/interactions']?.post;
+    expect(post?.parameters).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    );
+    expect(post?.responses['201']).toMatchObject({
+      headers: { 'Idempotent-Replayed': expect.any(Object) },
+    });
+    expect(post?.responses['422']).toMatchObject({
+      description: expect.stringContaining('idempotency_key_reused'),
+    });
+    expect(post?.responses['503']).toMatchObject({
+      description: expect.stringContaining('database_unavailable'),
+    });
+  });
+
   it('serves the interactive docs at /docs when ENABLE_API_DOCS=true', async () => {
     const page = await api.request({ url: '/docs' });
     expect(page.statusCode).toBe(200);

@@ -106,6 +106,18 @@ export interface TargetLine {
   holds: boolean;
 }
 
+/** One database-throughput row: an operation against one database kind (no target). */
+export interface DatabaseRow {
+  database: 'sqlite' | 'postgres';
+  operation: 'lookup' | 'insert' | 'idempotent-insert';
+  label: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  failures: number;
+}
+
 export interface BenchResults {
   generatedAt: string;
   totalSeconds: number;
@@ -119,5 +131,7 @@ export interface BenchResults {
   memory: MemoryFigures;
   hostileKids: HostileKidFigures;
   functionSide: FunctionSideFigures | null;
+  /** SQLite against PostgreSQL (absent in results written before that section existed). */
+  databases?: DatabaseRow[];
   targets: TargetLine[];
 }

@@ -1,6 +1,6 @@
 // Turns one run's results into Markdown (padded, so it reads as well in a terminal as in the
 // README): the machine, the tables of every section, and the target lines.
-import type { BenchResults, TargetLine } from './bench-results.js';
+import type { BenchResults, DatabaseRow, TargetLine } from './bench-results.js';
 
 function table(headers: string[], rows: string[][], rightAligned: boolean[]): string {
   const widths = headers.map((header, column) =>
@@ -20,6 +20,34 @@ function table(headers: string[], rows: string[][], rightAligned: boolean[]): st
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fixed = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 const percent = (share: number): string => `${(share * 100).toFixed(share === 1 ? 0 : 2)} %`;
+
+/** SQLite against PostgreSQL, one row per operation (reported; no target). */
+export function databaseTable(rows: DatabaseRow[]): string {
+  const operations = [...new Set(rows.map((row) => row.operation))];
+  const find = (database: DatabaseRow['database'], operation: DatabaseRow['operation']) =>
+    rows.find((row) => row.database === database && row.operation === operation);
+  return table(
+    [
+      'operation (10 conn)',
+      'SQLite req/s',
+      'PostgreSQL req/s',
+      'SQLite p99 ms',
+      'PostgreSQL p99 ms',
+    ],
+    operations.map((operation) => {
+      const sqlite = find('sqlite', operation);
+      const postgres = find('postgres', operation);
+      return [
+        sqlite?.label ?? postgres?.label ?? operation,
+        sqlite ? int(sqlite.requestsPerSecond) : 'n/a',
+        postgres ? int(postgres.requestsPerSecond) : 'n/a',
+        fixed(sqlite?.p99Ms ?? Number.NaN),
+        fixed(postgres?.p99Ms ?? Number.NaN),
+      ];
+    }),
+    [false, true, true, true, true],
+  );
+}
 
 export function describeMachine(results: BenchResults): string {
   const m = results.machine;
@@ -189,6 +217,14 @@ export function markdownReport(results: BenchResults): string {
         .join(', ') +
       '.',
   );
+
+  if (results.databases?.length) {
+    parts.push(
+      '**Database cost** (secure-api on a SQLite file against a local PostgreSQL 15 through ' +
+        'node-postgres; same token, no target)',
+    );
+    parts.push(databaseTable(results.databases));
+  }
 
   parts.push('**Targets**');
   parts.push(

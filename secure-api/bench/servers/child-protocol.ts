@@ -44,6 +44,9 @@ export interface ServerConfig {
   issuer: string;
   audience: string;
   jwksUri: string;
+  /** Database of the database-throughput section's server (default :memory:). */
+  databasePath?: string;
+  databaseUrl?: string;
 }
 
 export function serverConfig(): ServerConfig {

@@ -2,6 +2,8 @@
 // environment (env.validation.ts) or handed in directly (createApp in tests and benches);
 // nothing else in the code reads process.env.
 
+import type { DatabasePoolConfig } from './database-config.js';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface AppConfig {
@@ -20,6 +22,12 @@ export interface AppConfig {
   /** Allowed CORS origins; empty = CORS off. */
   corsOrigins: string[];
   enableApiDocs: boolean;
+
+  // PostgreSQL (DATABASE_URL), for several replicas sharing one database.
+  /** postgres:// URL; when set it wins over databasePath. Holds a password: never logged. */
+  databaseUrl?: string;
+  /** Pool size and timeouts (defaults when absent). */
+  databasePool?: DatabasePoolConfig;
 }
 
 /** Injection token of the AppConfig. */

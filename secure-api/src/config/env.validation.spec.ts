@@ -21,6 +21,7 @@ describe('validateEnv', () => {
       logLevel: 'info',
       corsOrigins: [],
       enableApiDocs: false,
+      databasePool: { max: 10, connectTimeoutMs: 2000, statementTimeoutMs: 2000 },
     });
     expect(DEFAULT_DATABASE_PATH).toMatch(/secure-api\/data\/secure-api\.db$/);
     expect(
@@ -77,6 +78,56 @@ describe('validateEnv', () => {
     );
     expect(() => validateEnv({ ...BASE, PORT: '-1' })).toThrow(/^PORT /);
     expect(() => validateEnv({ ...BASE, PORT: '80.5' })).toThrow(/^PORT /);
+  });
+});
+
+describe('DATABASE_URL and the pool variables', () => {
+  it('DATABASE_URL selects PostgreSQL; the pool variables are read within their bounds', () => {
+    const config = validateEnv({
+      ...BASE,
+      DATABASE_URL: 'postgres://api:hunter2@db.example.com:5432/api?sslmode=verify-full',
+      DATABASE_PATH: '/var/lib/api.db',
+      DATABASE_POOL_MAX: '25',
+      DATABASE_CONNECT_TIMEOUT_MS: '500',
+      DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+    });
+    expect(config.databaseUrl).toBe(
+      'postgres://api:hunter2@db.example.com:5432/api?sslmode=verify-full',
+    );
+    expect(config.databasePool).toEqual({
+      max: 25,
+      connectTimeoutMs: 500,
+      statementTimeoutMs: 5000,
+    });
+  });
+
+  it('DB1: a malformed DATABASE_URL is a config error naming the variable, never echoing the password', () => {
+    for (const url of [
+      'not a url hunter2',
+      'mysql://api:hunter2@db.example.com/api',
+      'postgres://api:hunter2@db.example.com',
+      'postgres://api:hunter2@db.example.com/api?sslmode=maybe-hunter2',
+    ]) {
+      try {
+        validateEnv({ ...BASE, DATABASE_URL: url });
+        throw new Error(`expected a failure for ${url}`);
+      } catch (error) {
+        expect((error as Error).message).toMatch(/^DATABASE_URL /);
+        expect((error as Error).message).not.toContain('hunter2');
+      }
+    }
+  });
+
+  it('DB2: pool size and timeouts outside their bounds are config errors naming the variable', () => {
+    for (const [name, value] of [
+      ['DATABASE_POOL_MAX', '0'],
+      ['DATABASE_POOL_MAX', '101'],
+      ['DATABASE_CONNECT_TIMEOUT_MS', '50'],
+      ['DATABASE_STATEMENT_TIMEOUT_MS', '8000'],
+      ['DATABASE_STATEMENT_TIMEOUT_MS', '2s'],
+    ] as const) {
+      expect(() => validateEnv({ ...BASE, [name]: value })).toThrow(new RegExp(`^${name} `));
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SecureApiError } from '../errors/secure-api.error.js';
 import type { AppConfig, LogLevel } from './app-config.js';
+import { DATABASE_VARIABLES, databaseConfig } from './database-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -19,6 +20,7 @@ export const ENV_VARIABLES = [
   'LOG_LEVEL',
   'CORS_ORIGINS',
   'ENABLE_API_DOCS',
+  ...DATABASE_VARIABLES,
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -155,5 +157,6 @@ export function validateEnv(env: Env): AppConfig {
     logLevel: logLevel as LogLevel,
     corsOrigins: corsOrigins(env),
     enableApiDocs: bool(env, 'ENABLE_API_DOCS'),
+    ...databaseConfig(env),
   };
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CustomersController } from './customers.controller.js';
-import { CustomersRepository } from './customers.repository.js';
 
-@Module({ controllers: [CustomersController], providers: [CustomersRepository] })
+// The repository comes from the global DatabaseModule (SQLite or PostgreSQL).
+@Module({ controllers: [CustomersController] })
 export class CustomersModule {}

@@ -1,31 +1,8 @@
-// Reads and writes customers and their interactions in SQLite.
-import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE } from '../database/database.module.js';
-import type { SqliteDatabase } from '../database/database.js';
+// The one storage interface of the customer routes. Two implementations: embedded SQLite
+// (database/sqlite-customers.repository.ts, one instance) and PostgreSQL
+// (database/postgres-customers.repository.ts, any number of replicas). Both answer driver
+// failures with SecureApiError `database_unavailable` (503), never a raw driver error.
 import type { Channel, Customer, Interaction } from './dto/customer.dto.js';
-
-interface InteractionRow {
-  id: string;
-  customer_id: string;
-  channel: Channel;
-  summary: string;
-  occurred_at: string;
-  recorded_by: string;
-  created_at: string;
-}
-
-function toInteraction(row: InteractionRow): Interaction {
-  return {
-    id: row.id,
-    customerId: row.customer_id,
-    channel: row.channel,
-    summary: row.summary,
-    occurredAt: row.occurred_at,
-    recordedBy: row.recorded_by,
-    createdAt: row.created_at,
-  };
-}
 
 export interface NewInteraction {
   customerId: string;
@@ -35,52 +12,38 @@ export interface NewInteraction {
   recordedBy: string;
 }
 
-@Injectable()
-export class CustomersRepository {
-  private readonly byPhone;
-  private readonly byId;
-  private readonly interactionsOf;
-  private readonly insertInteraction;
+/** An Idempotency-Key as stored: scoped to the caller, with the request's fingerprint. */
+export interface IdempotencyClaim {
+  /** The token's `sub`: keys of different callers never collide. */
+  caller: string;
+  key: string;
+  /** SHA-256 of the customer and the canonical body (idempotency-key.ts). */
+  fingerprint: string;
+  /** ISO time before which a stored key has expired and may be used afresh. */
+  expiredBefore: string;
+}
 
-  constructor(@Inject(DATABASE) db: SqliteDatabase) {
-    this.byPhone = db.prepare<[string], Customer>(
-      'SELECT id, name, phone, email, tier FROM customers WHERE phone = ?',
-    );
-    this.byId = db.prepare<[string], Customer>(
-      'SELECT id, name, phone, email, tier FROM customers WHERE id = ?',
-    );
-    this.interactionsOf = db.prepare<[string], InteractionRow>(
-      'SELECT * FROM interactions WHERE customer_id = ? ORDER BY occurred_at DESC, created_at DESC LIMIT 100',
-    );
-    this.insertInteraction = db.prepare<[InteractionRow]>(
-      `INSERT INTO interactions (id, customer_id, channel, summary, occurred_at, recorded_by, created_at)
-       VALUES (@id, @customer_id, @channel, @summary, @occurred_at, @recorded_by, @created_at)`,
-    );
-  }
+export type RecordOutcome =
+  | { outcome: 'created'; interaction: Interaction }
+  | { outcome: 'replayed'; interaction: Interaction }
+  | { outcome: 'key_reused' };
 
-  findByPhone(phone: string): Customer | undefined {
-    return this.byPhone.get(phone);
-  }
+export type DatabaseKind = 'sqlite' | 'postgres';
 
-  findById(id: string): Customer | undefined {
-    return this.byId.get(id);
-  }
-
-  listInteractions(customerId: string): Interaction[] {
-    return this.interactionsOf.all(customerId).map(toInteraction);
-  }
-
-  addInteraction(input: NewInteraction): Interaction {
-    const row: InteractionRow = {
-      id: `int_${randomUUID().replace(/-/g, '')}`,
-      customer_id: input.customerId,
-      channel: input.channel,
-      summary: input.summary,
-      occurred_at: input.occurredAt,
-      recorded_by: input.recordedBy,
-      created_at: new Date().toISOString(),
-    };
-    this.insertInteraction.run(row);
-    return toInteraction(row);
-  }
+export abstract class CustomersRepository {
+  abstract readonly kind: DatabaseKind;
+  abstract findByPhone(phone: string): Promise<Customer | undefined>;
+  abstract findById(id: string): Promise<Customer | undefined>;
+  /** Newest first, at most 100. */
+  abstract listInteractions(customerId: string): Promise<Interaction[]>;
+  /**
+   * Stores the interaction. With a claim: at most once per (caller, key), atomically, so
+   * concurrent duplicates (on any replica) get the first request's record.
+   */
+  abstract addInteraction(input: NewInteraction, claim?: IdempotencyClaim): Promise<RecordOutcome>;
+  /** Deletes the keys created before `before`; answers how many. */
+  abstract purgeExpiredKeys(before: string): Promise<number>;
+  /** Resolves when the database answers a trivial query. */
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
 }

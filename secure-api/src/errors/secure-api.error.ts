@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'client_error'
   | 'server_error'
   | 'config_invalid'
+  | 'database_unavailable'
+  | 'idempotency_key_reused'
   | 'internal_error';
 
 export interface SecureApiErrorInit {

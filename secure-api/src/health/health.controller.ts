@@ -1,6 +1,7 @@
 // Public liveness and readiness. Ready = signing keys cached (or fetchable now) and the
-// database answering; load balancers and the local launcher poll it.
-import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+// database answering (checks.database names it); load balancers and the local launcher
+// poll it. Liveness never touches the database: a database outage is not a reason to restart.
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import {
   ApiOkResponse,
   ApiOperation,
@@ -11,8 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
 import { SigningKeyStore } from '../auth/signing-key-store.js';
-import { DATABASE } from '../database/database.module.js';
-import type { SqliteDatabase } from '../database/database.js';
+import { CustomersRepository } from '../customers/customers.repository.js';
 
 export class Liveness {
   @ApiProperty({ example: 'ok' })
@@ -30,15 +30,10 @@ export class Readiness {
 @Public()
 @Controller('health')
 export class HealthController {
-  private readonly probe;
-
   constructor(
     private readonly keys: SigningKeyStore,
-    @Inject(DATABASE) private readonly db: SqliteDatabase,
-  ) {
-    // Prepared once at start-up rather than on every readiness poll.
-    this.probe = db.prepare('SELECT 1 AS ok');
-  }
+    private readonly database: CustomersRepository,
+  ) {}
 
   @Get()
   @HttpCode(200)
@@ -53,9 +48,13 @@ export class HealthController {
   @ApiOkResponse({ type: Readiness })
   @ApiServiceUnavailableResponse({ type: Readiness })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
+    const [keysReady, databaseReady] = await Promise.all([
+      this.signingKeysReady(),
+      this.databaseReady(),
+    ]);
     const checks = {
-      signingKeys: (await this.signingKeysReady()) ? 'ok' : 'unavailable',
-      database: this.databaseReady() ? 'ok' : 'unavailable',
+      signingKeys: keysReady ? 'ok' : 'unavailable',
+      database: databaseReady ? 'ok' : 'unavailable',
     } as const;
     const ok = checks.signingKeys === 'ok' && checks.database === 'ok';
     void reply.status(ok ? 200 : 503);
@@ -72,9 +71,10 @@ export class HealthController {
     }
   }
 
-  private databaseReady(): boolean {
+  private async databaseReady(): Promise<boolean> {
     try {
-      return this.db.open && this.probe.get() !== undefined;
+      await this.database.ping();
+      return true;
     } catch {
       return false;
     }

@@ -1,0 +1,165 @@
+// The customers repository on embedded SQLite (better-sqlite3): the zero-setup default for
+// one instance. Calls are synchronous underneath; each write is one transaction, so
+// idempotent inserts are atomic within the process.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Logger } from '@nestjs/common';
+import BetterSqlite3 from 'better-sqlite3';
+import type { DatabasePoolConfig } from '../config/database-config.js';
+import {
+  CustomersRepository,
+  type IdempotencyClaim,
+  type NewInteraction,
+  type RecordOutcome,
+} from '../customers/customers.repository.js';
+import type { Customer, Interaction } from '../customers/dto/customer.dto.js';
+import { guarded } from './database-errors.js';
+import {
+  INTERACTION_COLUMNS,
+  type InteractionRow,
+  newInteractionRow,
+  toInteraction,
+} from './interaction-row.js';
+import { loadMigrations, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+
+const CUSTOMER_COLUMNS = 'id, name, phone, email, tier';
+
+/** Applies the missing migrations inside one IMMEDIATE transaction (takes the write lock first). */
+export function migrateSqlite(db: BetterSqlite3.Database): MigrationReport {
+  const migrations = loadMigrations();
+  return db
+    .transaction((): MigrationReport => {
+      db.exec(SCHEMA_MIGRATIONS_TABLE);
+      const done = new Set(
+        db
+          .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+          .all()
+          .map((row) => row.version),
+      );
+      const applied = migrations.filter((m) => !done.has(m.version));
+      const record = db.prepare(
+        'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+      );
+      for (const migration of applied) {
+        db.exec(migration.sql);
+        record.run(migration.version, migration.name, new Date().toISOString());
+      }
+      return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
+    })
+    .immediate();
+}
+
+export function openSqlite(path: string, pool: DatabasePoolConfig): BetterSqlite3.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // The busy timeout bounds how long a write waits for another process's lock.
+  const db = new BetterSqlite3(path, { timeout: pool.statementTimeoutMs });
+  if (path !== ':memory:') db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export class SqliteCustomersRepository extends CustomersRepository {
+  readonly kind = 'sqlite';
+  private readonly logger = new Logger('Database');
+  private readonly byPhone;
+  private readonly byId;
+  private readonly interactionsOf;
+  private readonly interactionById;
+  private readonly insertInteraction;
+  private readonly claimKey;
+  private readonly storedKey;
+  private readonly deleteExpiredKeys;
+
+  constructor(private readonly db: BetterSqlite3.Database) {
+    super();
+    this.byPhone = db.prepare<[string], Customer>(
+      `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE phone = ?`,
+    );
+    this.byId = db.prepare<[string], Customer>(
+      `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ?`,
+    );
+    this.interactionsOf = db.prepare<[string], InteractionRow>(
+      `SELECT ${INTERACTION_COLUMNS} FROM interactions WHERE customer_id = ?
+       ORDER BY occurred_at DESC, created_at DESC LIMIT 100`,
+    );
+    this.interactionById = db.prepare<[string], InteractionRow>(
+      `SELECT ${INTERACTION_COLUMNS} FROM interactions WHERE id = ?`,
+    );
+    this.insertInteraction = db.prepare<[InteractionRow]>(
+      `INSERT INTO interactions (${INTERACTION_COLUMNS})
+       VALUES (@id, @customer_id, @channel, @summary, @occurred_at, @recorded_by, @created_at)`,
+    );
+    // A key is taken when absent, or when the stored one has expired; otherwise no row.
+    this.claimKey = db.prepare<[string, string, string, string, string, string], { id: string }>(
+      `INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, interaction_id, created_at)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (caller, idempotency_key) DO UPDATE SET
+         fingerprint = excluded.fingerprint, interaction_id = excluded.interaction_id,
+         created_at = excluded.created_at
+       WHERE idempotency_keys.created_at < ?
+       RETURNING interaction_id AS id`,
+    );
+    this.storedKey = db.prepare<[string, string], { fingerprint: string; interaction_id: string }>(
+      'SELECT fingerprint, interaction_id FROM idempotency_keys WHERE caller = ? AND idempotency_key = ?',
+    );
+    this.deleteExpiredKeys = db.prepare<[string]>(
+      'DELETE FROM idempotency_keys WHERE created_at < ?',
+    );
+  }
+
+  findByPhone(phone: string): Promise<Customer | undefined> {
+    return guarded(this.logger, () => this.byPhone.get(phone));
+  }
+
+  findById(id: string): Promise<Customer | undefined> {
+    return guarded(this.logger, () => this.byId.get(id));
+  }
+
+  listInteractions(customerId: string): Promise<Interaction[]> {
+    return guarded(this.logger, () => this.interactionsOf.all(customerId).map(toInteraction));
+  }
+
+  addInteraction(input: NewInteraction, claim?: IdempotencyClaim): Promise<RecordOutcome> {
+    return guarded(this.logger, () =>
+      this.db.transaction((): RecordOutcome => {
+        const row = newInteractionRow(input);
+        if (claim) {
+          const taken = this.claimKey.get(
+            claim.caller,
+            claim.key,
+            claim.fingerprint,
+            row.id,
+            row.created_at,
+            claim.expiredBefore,
+          );
+          if (!taken) return this.replay(claim);
+        }
+        this.insertInteraction.run(row);
+        return { outcome: 'created', interaction: toInteraction(row) };
+      })(),
+    );
+  }
+
+  purgeExpiredKeys(before: string): Promise<number> {
+    return guarded(this.logger, () => this.deleteExpiredKeys.run(before).changes);
+  }
+
+  ping(): Promise<void> {
+    return guarded(this.logger, () => {
+      this.db.prepare('SELECT 1').get();
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+
+  private replay(claim: IdempotencyClaim): RecordOutcome {
+    const stored = this.storedKey.get(claim.caller, claim.key);
+    if (!stored || stored.fingerprint !== claim.fingerprint) return { outcome: 'key_reused' };
+    const row = this.interactionById.get(stored.interaction_id);
+    if (!row) throw new Error('idempotency key without its interaction');
+    return { outcome: 'replayed', interaction: toInteraction(row) };
+  }
+}
