@@ -69,3 +69,27 @@ export function jwksUnavailable(reason: string, retryAfterSeconds: number): Secu
     { status: 503, reason, retryAfterSeconds },
   );
 }
+
+/**
+ * A DPoP proof is missing, malformed or does not match the request (RFC 9449 §7.1). The
+ * guard replaces the challenge with the DPoP one of its mode.
+ */
+export function invalidDpopProof(
+  reason: string,
+  description = 'The DPoP proof is invalid',
+): SecureApiError {
+  return new SecureApiError('invalid_dpop_proof', description, {
+    status: 401,
+    headers: { 'www-authenticate': bearerChallenge() },
+    reason,
+  });
+}
+
+/** The proof lacks the server's current nonce (RFC 9449 §9); the answer carries DPoP-Nonce. */
+export function useDpopNonce(reason: string, nonce: string): SecureApiError {
+  return new SecureApiError('use_dpop_nonce', 'Resend the request with the DPoP-Nonce given', {
+    status: 401,
+    headers: { 'www-authenticate': bearerChallenge(), 'dpop-nonce': nonce },
+    reason,
+  });
+}

@@ -18,6 +18,11 @@ export const KEY_SET_FETCHED_AT = Symbol('keySetFetchedAt');
 
 export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  /** The request target as received (path and query). */
+  url?: string;
+  /** Node's request: rawHeaders to count duplicates, the socket for the scheme. */
+  raw?: { rawHeaders: string[]; socket?: { encrypted?: boolean } };
   user?: Readonly<VerifiedClaims>;
   [BEARER_TOKEN]?: string;
   [KEY_SET_FETCHED_AT]?: number;

@@ -21,6 +21,7 @@ describe('validateEnv', () => {
       logLevel: 'info',
       corsOrigins: [],
       enableApiDocs: false,
+      dpopMode: 'allowed',
     });
     expect(DEFAULT_DATABASE_PATH).toMatch(/secure-api\/data\/secure-api\.db$/);
     expect(
