@@ -30,6 +30,8 @@ const KEY_FOR_ALG: Record<string, { kty: string; crv?: string }> = {
   RS384: { kty: 'RSA' },
   RS512: { kty: 'RSA' },
   EdDSA: { kty: 'OKP', crv: 'Ed25519' },
+  // The fully specified name (RFC 9864) that newer clients, panva's `dpop` among them, send.
+  Ed25519: { kty: 'OKP', crv: 'Ed25519' },
 };
 
 /** Asymmetric algorithms only: never `none`, never HS*. Listed in the DPoP challenge. */

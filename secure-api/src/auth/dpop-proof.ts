@@ -67,7 +67,7 @@ function signatureValid(alg: string, key: KeyObject, input: Buffer, signature: B
       );
     case 'RS':
       return verify(digest, input, key, signature);
-    default: // EdDSA
+    default: // EdDSA, Ed25519
       return verify(null, input, key, signature);
   }
 }

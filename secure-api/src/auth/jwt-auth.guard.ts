@@ -183,6 +183,8 @@ export class JwtAuthGuard implements CanActivate {
   /** Logs the reason at debug level and gives a 401/400 the challenges of the mode. */
   private refusal(error: unknown, scheme: AuthScheme): unknown {
     if (!(error instanceof SecureApiError)) return error;
+    // A refusal of the proof itself (e.g. no DPoP header) is always a DPoP answer.
+    if (error.code === 'invalid_dpop_proof' || error.code === 'use_dpop_nonce') scheme = 'DPoP';
     this.logger.debug({ msg: 'request rejected', scheme, code: error.code, reason: error.reason });
     if (error.headers['www-authenticate'] === undefined) return error;
     const params: Record<string, string> = CHALLENGE_ERRORS.has(error.code)
