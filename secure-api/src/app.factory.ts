@@ -100,7 +100,9 @@ export async function createApp(
     app.enableCors({
       origin: config.corsOrigins,
       methods: ['GET', 'POST'],
-      allowedHeaders: ['authorization', 'content-type'],
+      // DPoP: the proof header in, the nonce and the challenges readable by the caller.
+      allowedHeaders: ['authorization', 'content-type', 'dpop'],
+      exposedHeaders: ['www-authenticate', 'dpop-nonce'],
       maxAge: 600,
     });
   }

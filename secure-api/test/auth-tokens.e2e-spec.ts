@@ -418,7 +418,7 @@ describe('A. token validation', () => {
       message: expect.any(String),
     });
     expect(response.headers['www-authenticate']).toBe(
-      'Bearer realm="secure-api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read:customers"',
+      `Bearer realm="secure-api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read:customers", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`,
     );
   });
 

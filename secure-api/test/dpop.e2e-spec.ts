@@ -376,4 +376,23 @@ describe('DPoP: accepted', () => {
     const signature = createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url');
     expectBadProof(await dpopRequest(apis.allowed, `${input}.${signature}`, token));
   });
+
+  it('AD32: a DPoP request whose token lacks the route scope is 403 with the DPoP challenge first', async () => {
+    const token = await mint({
+      issuer,
+      key: signingKey,
+      claims: { cnf: { jkt: dpopKey.jkt }, scope: 'write:interactions' },
+    });
+    const url = '/customers?phone=%2B15005550001';
+    const proof = await makeProof(dpopKey, {
+      htu: htuOf(apis.allowed, '/customers'),
+      accessToken: token,
+    });
+    const response = await dpopRequest(apis.allowed, proof, token, url);
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error).toBe('insufficient_scope');
+    expect(response.headers['www-authenticate']).toBe(
+      `DPoP algs="${ALGS}", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read:customers", Bearer realm="secure-api"`,
+    );
+  });
 });

@@ -43,12 +43,16 @@ export function invalidToken(
   });
 }
 
-export function insufficientScope(required: readonly string[]): SecureApiError {
+/** `challenge` builds the WWW-Authenticate value (the schemes of the mode; Bearer alone by default). */
+export function insufficientScope(
+  required: readonly string[],
+  challenge: (params: Record<string, string>) => string = bearerChallenge,
+): SecureApiError {
   const scope = required.join(' ');
   return new SecureApiError('insufficient_scope', `This route requires the scope: ${scope}`, {
     status: 403,
     headers: {
-      'www-authenticate': bearerChallenge({
+      'www-authenticate': challenge({
         error: 'insufficient_scope',
         error_description: 'The access token lacks a required scope',
         scope,

@@ -18,7 +18,13 @@ import {
   headerCount,
 } from './authorization-header.js';
 import { DpopVerifier } from './dpop-verifier.js';
-import { type AuthRequest, BEARER_TOKEN, JwtStrategy, KEY_SET_FETCHED_AT } from './jwt.strategy.js';
+import {
+  AUTH_SCHEME,
+  type AuthRequest,
+  BEARER_TOKEN,
+  JwtStrategy,
+  KEY_SET_FETCHED_AT,
+} from './jwt.strategy.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { RouteMetadata } from './route-metadata.js';
 import { SigningKeyStore } from './signing-key-store.js';
@@ -162,6 +168,7 @@ export class JwtAuthGuard implements CanActivate {
         credentials.token,
         claims,
       );
+      request[AUTH_SCHEME] = 'DPoP';
     }
     request.user = claims;
   }

@@ -15,6 +15,8 @@ import { CLOCK_TOLERANCE_SECONDS, checkClaims, type VerifiedClaims } from './ver
 /** Request properties the guard and the strategy share. */
 export const BEARER_TOKEN = Symbol('bearerToken');
 export const KEY_SET_FETCHED_AT = Symbol('keySetFetchedAt');
+/** Set to 'DPoP' on requests authenticated with the DPoP scheme (unset means Bearer). */
+export const AUTH_SCHEME = Symbol('authScheme');
 
 export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -26,6 +28,7 @@ export interface AuthRequest {
   user?: Readonly<VerifiedClaims>;
   [BEARER_TOKEN]?: string;
   [KEY_SET_FETCHED_AT]?: number;
+  [AUTH_SCHEME]?: 'DPoP';
 }
 
 const passports = new WeakMap<object, InstanceType<typeof Passport>>();
