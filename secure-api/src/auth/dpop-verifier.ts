@@ -48,9 +48,10 @@ export interface ProofRequest {
  * when its `cnf` holds no usable `jkt`.
  */
 export function boundThumbprint(claims: VerifiedClaims): string | null | undefined {
-  const cnf = claims.cnf;
+  const cnf: unknown = claims.cnf;
   if (cnf === undefined) return undefined;
-  const jkt = (cnf as { jkt?: unknown } | null)?.jkt;
+  const jkt: unknown =
+    typeof cnf === 'object' && cnf !== null ? Reflect.get(cnf, 'jkt') : undefined;
   return typeof jkt === 'string' && jkt !== '' ? jkt : null;
 }
 
