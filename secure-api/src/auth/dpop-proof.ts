@@ -6,6 +6,7 @@
 // signature verification with a KeyObject imported once per client key.
 import { constants, createHash, type KeyObject, verify } from 'node:crypto';
 import { invalidDpopProof } from './auth-errors.js';
+import { LRUCache } from 'lru-cache';
 import type { ProofKeyCache } from './dpop-proof-key.js';
 
 /** Far above any real proof (an RSA-4096 jwk makes ~1.5 kB); longer ones are not parsed. */
@@ -27,7 +28,8 @@ export interface ProofExpectations extends ProofWindow {
   method: string;
   /** The request URL without query or fragment, normalised (dpop-target-uri.ts). */
   targetUri: string;
-  accessToken: string;
+  /** base64url(SHA-256(access token)): what `ath` must be. */
+  accessTokenHash: string;
   nowSeconds: number;
   normaliseHtu: (htu: string) => string | undefined;
 }
@@ -77,21 +79,53 @@ export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** What a proof header yields once checked: the same bytes always give the same answer. */
+interface CheckedHeader {
+  alg: string;
+  thumbprint: string;
+  key: KeyObject;
+}
+
+/**
+ * Checked proof headers by their base64url segment. A client signs every proof with the same
+ * key, so its header segment (typ, alg, jwk) is byte-for-byte the same on every request: the
+ * decode, the checks and the thumbprint are done once per client rather than per proof. Only
+ * headers that passed every check are kept; the signature is still verified on every proof.
+ */
+export class ProofHeaderCache {
+  private readonly headers: LRUCache<string, CheckedHeader>;
+
+  constructor(
+    private readonly keys: ProofKeyCache,
+    maxEntries: number,
+  ) {
+    this.headers = new LRUCache({ max: maxEntries });
+  }
+
+  check(segment: string): CheckedHeader {
+    const known = this.headers.get(segment);
+    if (known) return known;
+    const header = decodeObject(segment, 'header');
+    if (header.typ !== 'dpop+jwt') throw invalidDpopProof('proof typ is not dpop+jwt');
+    const alg = header.alg;
+    if (typeof alg !== 'string' || !this.keys.accepts(alg))
+      throw invalidDpopProof('proof alg is not an accepted asymmetric algorithm');
+    if ('crit' in header) throw invalidDpopProof('proof crit names an unsupported extension');
+    const checked = { alg, ...this.keys.keyFor(header.jwk, alg) };
+    this.headers.set(segment, checked);
+    return checked;
+  }
+}
+
 export function verifyProof(
   proof: string,
-  keys: ProofKeyCache,
+  headers: ProofHeaderCache,
   expected: ProofExpectations,
 ): VerifiedProof {
   if (proof.length > MAX_PROOF_LENGTH) throw invalidDpopProof('proof is too long');
   if (!COMPACT_JWS.test(proof)) throw invalidDpopProof('proof is not a compact JWS');
   const [headerPart, payloadPart, signaturePart] = proof.split('.') as [string, string, string];
-  const header = decodeObject(headerPart, 'header');
-  if (header.typ !== 'dpop+jwt') throw invalidDpopProof('proof typ is not dpop+jwt');
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !keys.accepts(alg))
-    throw invalidDpopProof('proof alg is not an accepted asymmetric algorithm');
-  if ('crit' in header) throw invalidDpopProof('proof crit names an unsupported extension');
-  const { thumbprint, key } = keys.keyFor(header.jwk, alg);
+  const { alg, thumbprint, key } = headers.check(headerPart);
 
   const input = Buffer.from(`${headerPart}.${payloadPart}`);
   let valid: boolean;
@@ -116,7 +150,7 @@ export function verifyProof(
   if (iat > expected.nowSeconds + expected.maxFutureSeconds)
     throw invalidDpopProof('proof iat is in the future');
   if (typeof ath !== 'string') throw invalidDpopProof('proof ath is missing');
-  if (ath !== accessTokenHash(expected.accessToken))
+  if (ath !== expected.accessTokenHash)
     throw invalidDpopProof('proof ath does not match the access token');
   if (nonce !== undefined && typeof nonce !== 'string')
     throw invalidDpopProof('proof nonce is not a string');

@@ -2,10 +2,11 @@
 // that verifies (dpop-proof.ts) for this request and this token, made with the key the token
 // is bound to (`cnf.jkt`), carrying the server's nonce when nonces are on, and not seen
 // before. Everything here is synchronous; a client's key is imported once.
+import { LRUCache } from 'lru-cache';
 import type { DpopMode } from '../config/app-config.js';
 import { invalidDpopProof, invalidToken, useDpopNonce } from './auth-errors.js';
 import { DpopNonces } from './dpop-nonce.js';
-import { verifyProof } from './dpop-proof.js';
+import { accessTokenHash, ProofHeaderCache, verifyProof } from './dpop-proof.js';
 import { DPOP_ALGORITHMS, ProofKeyCache } from './dpop-proof-key.js';
 import { DpopReplayCache } from './dpop-replay-cache.js';
 import { normaliseHtu, requestTargetUri } from './dpop-target-uri.js';
@@ -55,10 +56,29 @@ export function boundThumbprint(claims: VerifiedClaims): string | null | undefin
   return typeof jkt === 'string' && jkt !== '' ? jkt : null;
 }
 
+/** A small memo of a pure string function (the URL parser costs more than the lookup). */
+function memo(
+  cache: LRUCache<string, string | false>,
+  input: string,
+  compute: () => string | undefined,
+): string | undefined {
+  const known = cache.get(input);
+  if (known !== undefined) return known === false ? undefined : known;
+  const value = compute();
+  cache.set(input, value ?? false);
+  return value;
+}
+
 export class DpopVerifier {
   readonly mode: DpopMode;
   readonly algorithms: readonly string[] = DPOP_ALGORITHMS;
-  private readonly keys: ProofKeyCache;
+  private readonly headers: ProofHeaderCache;
+  /** The `ath` of recently seen tokens, by token (clients reuse one token for hours). */
+  private readonly tokenHashes: LRUCache<string, string>;
+  /** Normalised htu values, by the string the proofs carried. */
+  private readonly proofTargets: LRUCache<string, string | false>;
+  /** The normalised URL of requests, by scheme, Host and request target. */
+  private readonly requestTargets: LRUCache<string, string | false>;
   private readonly replays: DpopReplayCache;
   private readonly nonces: DpopNonces | undefined;
   private readonly now: () => number;
@@ -66,13 +86,35 @@ export class DpopVerifier {
   constructor(private readonly options: DpopOptions) {
     this.mode = options.mode;
     this.now = options.clock ?? Date.now;
-    this.keys = new ProofKeyCache(options.proofKeyCacheEntries);
+    this.headers = new ProofHeaderCache(
+      new ProofKeyCache(options.proofKeyCacheEntries),
+      options.proofKeyCacheEntries,
+    );
+    this.tokenHashes = new LRUCache({ max: options.proofKeyCacheEntries });
+    this.proofTargets = new LRUCache({ max: options.proofKeyCacheEntries });
+    this.requestTargets = new LRUCache({ max: options.proofKeyCacheEntries });
     this.replays = new DpopReplayCache(
       options.replayCacheEntries,
       (options.maxAgeSeconds + options.maxFutureSeconds) * 1000,
     );
     this.nonces =
       options.nonceSecret === undefined ? undefined : new DpopNonces(options.nonceSecret, this.now);
+  }
+
+  private targetOf(request: ProofRequest): string | undefined {
+    const raw = `${request.encrypted ? 's' : ''}|${request.host ?? ''}|${request.url}`;
+    return memo(this.requestTargets, raw, () =>
+      requestTargetUri(this.options.publicOrigin, request.encrypted, request.host, request.url),
+    );
+  }
+
+  private hashOf(token: string): string {
+    let hash = this.tokenHashes.get(token);
+    if (hash === undefined) {
+      hash = accessTokenHash(token);
+      this.tokenHashes.set(token, hash);
+    }
+    return hash;
   }
 
   /** The nonce every answer to a DPoP request carries; undefined when nonces are off. */
@@ -86,21 +128,16 @@ export class DpopVerifier {
     if (jkt === undefined)
       throw invalidToken('token sent with the DPoP scheme is not bound (no cnf)');
     if (jkt === null) throw invalidToken('token cnf holds no jkt');
-    const targetUri = requestTargetUri(
-      this.options.publicOrigin,
-      request.encrypted,
-      request.host,
-      request.url,
-    );
+    const targetUri = this.targetOf(request);
     if (targetUri === undefined) throw invalidDpopProof('the request URL cannot be worked out');
-    const verified = verifyProof(proof, this.keys, {
+    const verified = verifyProof(proof, this.headers, {
       method: request.method,
       targetUri,
-      accessToken: token,
+      accessTokenHash: this.hashOf(token),
       nowSeconds: this.now() / 1000,
       maxAgeSeconds: this.options.maxAgeSeconds,
       maxFutureSeconds: this.options.maxFutureSeconds,
-      normaliseHtu,
+      normaliseHtu: (htu) => memo(this.proofTargets, htu, () => normaliseHtu(htu)),
     });
     if (verified.thumbprint !== jkt)
       throw invalidDpopProof('proof key is not the key the token is bound to (cnf.jkt)');
