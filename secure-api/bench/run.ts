@@ -18,6 +18,7 @@ import {
   RUN_SECONDS,
 } from './sections/api-throughput.js';
 import { measureDatabases } from './sections/database-throughput.js';
+import { runDpopSection } from './sections/dpop-throughput.js';
 import { hostileKidFlood } from './sections/hostile-kids.js';
 import {
   floodWithDistinctTokens,
@@ -43,6 +44,8 @@ import { ServerProcess } from './support/server-process.js';
 
 const FLOOD_TOKENS = Number(process.env.BENCH_FLOOD_TOKENS ?? 100_000);
 const HOSTILE_REQUESTS = 10_000;
+/** Distinct DPoP proofs made before section 6: more than secure-api answers in its runs. */
+const DPOP_PROOFS = Number(process.env.BENCH_DPOP_PROOFS ?? 80_000);
 
 const log = (line: string): void => console.log(line);
 
@@ -117,6 +120,18 @@ async function main(): Promise<void> {
       await Promise.all([nodeHttp.close(), express.close()]);
       const afterLoad = await api.stats();
 
+      log(`6. DPoP: a fresh proof per request (${pinning.description})`);
+      const dpop = await runDpopSection({
+        issuer: auth0.issuer,
+        serverConfig,
+        signingKey: floodKey,
+        serverCore,
+        rounds: ROUNDS[50],
+        runSeconds: RUN_SECONDS,
+        proofCount: DPOP_PROOFS,
+        log,
+      });
+
       // Minted only now, on every core: 100,000 tokens in this process's heap would slow the
       // load generator's garbage collection during the throughput runs.
       if (pinning.cores) unpin(process.pid);
@@ -171,7 +186,7 @@ async function main(): Promise<void> {
       const databases = await measureDatabases(serverConfig, token, log);
 
       const functionSide = readJsonFile<FunctionSideFigures>(FUNCTION_SIDE_RESULTS_FILE);
-      const figures = { throughput, verify, memory, hostileKids, functionSide, databases };
+      const figures = { throughput, verify, memory, hostileKids, functionSide, databases, dpop };
       const cpu = cpus();
       const results: BenchResults = {
         generatedAt: new Date().toISOString(),

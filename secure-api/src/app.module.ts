@@ -8,7 +8,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthController } from './health/health.controller.js';
 import { SecureController } from './secure/secure.controller.js';
 
-export type AuthTuning = Partial<Pick<AuthOptions, 'keyStore'>>;
+export type AuthTuning = Partial<Pick<AuthOptions, 'keyStore' | 'dpop'>>;
 
 @Module({})
 export class AppModule {
@@ -21,6 +21,12 @@ export class AppModule {
           audience: config.audience,
           jwksUri: config.jwksUri,
           ...auth,
+          dpop: {
+            mode: config.dpopMode ?? 'allowed',
+            publicOrigin: config.apiPublicUrl,
+            nonceSecret: config.dpopNonceSecret,
+            ...auth.dpop,
+          },
         }),
         DatabaseModule.forRoot(config),
         CustomersModule,

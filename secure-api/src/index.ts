@@ -2,7 +2,7 @@
 // authentication building blocks. `node dist/main.js` is the server entry.
 export { createApp, urlOf, BODY_LIMIT_BYTES, type CreateAppOptions } from './app.factory.js';
 export { AppModule, type AuthTuning } from './app.module.js';
-export type { AppConfig, LogLevel } from './config/app-config.js';
+export type { AppConfig, DpopMode, LogLevel } from './config/app-config.js';
 export { validateEnv, type Env } from './config/env.validation.js';
 export { SecureApiError, type ErrorCode } from './errors/secure-api.error.js';
 export { AuthModule } from './auth/auth.module.js';
@@ -21,4 +21,6 @@ export {
   VerifiedTokenCache,
   DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS,
 } from './auth/verified-token-cache.js';
+export { DpopVerifier, DEFAULT_DPOP_OPTIONS, type DpopOptions } from './auth/dpop-verifier.js';
+export { DPOP_ALGORITHMS } from './auth/dpop-proof-key.js';
 export { buildOpenApiDocument } from './openapi/openapi.js';

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DPOP_ALGORITHMS } from '../src/auth/dpop-proof-key.js';
 import { JwksServer } from './support/jwks-server.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
@@ -15,6 +16,9 @@ import {
   signHs256,
   signRaw,
 } from './support/tokens.js';
+
+/** AUTH0_DPOP_MODE=allowed (the default) offers both schemes. */
+const BARE_CHALLENGES = `Bearer realm="secure-api", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`;
 
 let jwks: JwksServer;
 let key: TestSigningKey;
@@ -74,10 +78,10 @@ describe('valid tokens', () => {
 });
 
 describe('A. token validation', () => {
-  it('A1: no Authorization header is 401 with a bare Bearer challenge', async () => {
+  it('A1: no Authorization header is 401 with a bare Bearer challenge (and DPoP, allowed mode)', async () => {
     const response = await api.request({ url: '/secure' });
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="secure-api"');
+    expect(response.headers['www-authenticate']).toBe(BARE_CHALLENGES);
     expect(response.json()).toEqual({
       statusCode: 401,
       error: 'unauthorized',
@@ -92,7 +96,7 @@ describe('A. token validation', () => {
       headers: { authorization: 'Basic dXNlcjpwYXNz' },
     });
     expect(basic.statusCode).toBe(401);
-    expect(basic.headers['www-authenticate']).toBe('Bearer realm="secure-api"');
+    expect(basic.headers['www-authenticate']).toBe(BARE_CHALLENGES);
     for (const authorization of ['Bearer', 'Bearer ', `Bearer ${token} extra`, `Bearer a b`]) {
       const response = await api.request({ url: '/secure', headers: { authorization } });
       expect(response.statusCode).toBe(400);
@@ -414,7 +418,7 @@ describe('A. token validation', () => {
       message: expect.any(String),
     });
     expect(response.headers['www-authenticate']).toBe(
-      'Bearer realm="secure-api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read:customers"',
+      `Bearer realm="secure-api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read:customers", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`,
     );
   });
 

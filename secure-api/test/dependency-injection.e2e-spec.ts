@@ -3,6 +3,7 @@
 // This spec fails when that happens, before any other spec gets a confusing undefined.
 import { describe, expect, it } from '@jest/globals';
 import { Reflector } from '@nestjs/core';
+import { DpopVerifier } from '../src/auth/dpop-verifier.js';
 import { JwtAuthGuard } from '../src/auth/jwt-auth.guard.js';
 import { JwtStrategy } from '../src/auth/jwt.strategy.js';
 import { ScopesGuard } from '../src/auth/scopes.guard.js';
@@ -21,13 +22,14 @@ function paramTypes(target: object): unknown[] {
 describe('constructor types survive the test transform', () => {
   it('design:paramtypes names the injected classes', () => {
     expect(paramTypes(CustomersController)).toEqual([CustomersRepository]);
-    expect(paramTypes(JwtAuthGuard).slice(0, 4)).toEqual([
+    expect(paramTypes(JwtAuthGuard)).toEqual([
       Reflector,
       JwtStrategy,
       SigningKeyStore,
       VerifiedTokenCache,
+      DpopVerifier,
     ]);
-    expect(paramTypes(ScopesGuard)).toEqual([Reflector]);
+    expect(paramTypes(ScopesGuard)).toEqual([Reflector, DpopVerifier]);
     expect(paramTypes(HealthController)[0]).toBe(SigningKeyStore);
   });
 

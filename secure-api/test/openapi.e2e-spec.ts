@@ -27,17 +27,25 @@ describe('OpenAPI', () => {
     expect(buildOpenApiDocument(api.app)).toEqual(committed);
   });
 
-  it('documents the bearer scheme and the scopes of each route', () => {
+  it('documents the Bearer and DPoP schemes and the scopes of each route', () => {
     const document = buildOpenApiDocument(api.app);
     expect(document.components?.securitySchemes?.bearer).toMatchObject({
       type: 'http',
       scheme: 'bearer',
     });
-    expect(document.paths['/customers']?.get?.security).toEqual([{ bearer: ['read:customers'] }]);
+    expect(document.components?.securitySchemes?.dpop).toMatchObject({
+      type: 'http',
+      scheme: 'dpop',
+    });
+    expect(document.paths['/customers']?.get?.security).toEqual([
+      { bearer: ['read:customers'] },
+      { dpop: ['read:customers'] },
+    ]);
     expect(document.paths['/customers/{id}/interactions']?.post?.security).toEqual([
       { bearer: ['write:interactions'] },
+      { dpop: ['write:interactions'] },
     ]);
-    expect(document.paths['/secure']?.get?.security).toEqual([{ bearer: [] }]);
+    expect(document.paths['/secure']?.get?.security).toEqual([{ bearer: [] }, { dpop: [] }]);
     expect(document.paths['/health']?.get?.security).toBeUndefined();
   });
 

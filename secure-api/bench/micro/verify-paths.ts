@@ -9,6 +9,7 @@ import { jwtVerify } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { AuthOptions } from '../../src/auth/auth-options.js';
+import { DEFAULT_DPOP_OPTIONS, DpopVerifier } from '../../src/auth/dpop-verifier.js';
 import { JwtAuthGuard } from '../../src/auth/jwt-auth.guard.js';
 import { JwtStrategy } from '../../src/auth/jwt.strategy.js';
 import {
@@ -102,7 +103,16 @@ async function publicKeyOf(jwksUri: string, kid: string): Promise<KeyObject> {
 
 interface BenchRequest {
   headers: Record<string, string>;
+  raw: { rawHeaders: string[] };
   user?: unknown;
+}
+
+/** A request as Fastify hands it to the guard: parsed headers plus Node's rawHeaders. */
+function benchRequest(authorization: string): BenchRequest {
+  return {
+    headers: { host: '127.0.0.1', authorization },
+    raw: { rawHeaders: ['Host', '127.0.0.1', 'Authorization', authorization] },
+  };
 }
 
 function fakeContext(request: BenchRequest): ExecutionContext {
@@ -134,7 +144,13 @@ async function main(config: MicroConfig): Promise<VerifyRow[]> {
   const keys = new SigningKeyStore({ ...DEFAULT_SIGNING_KEY_STORE_OPTIONS, jwksUri });
   await keys.refresh();
   const guardWith = (cache: VerifiedTokenCache): JwtAuthGuard =>
-    new JwtAuthGuard(new Reflector(), new JwtStrategy(options, keys), keys, cache);
+    new JwtAuthGuard(
+      new Reflector(),
+      new JwtStrategy(options, keys),
+      keys,
+      cache,
+      new DpopVerifier(DEFAULT_DPOP_OPTIONS),
+    );
   // Hits: the default cache, one token. Misses: a one-entry cache and two tokens in turn, so
   // each lookup misses and each verified token evicts the other (get, verify, set, as a miss
   // does in production; clearing a 10,000-slot cache per call would cost more than the miss).
@@ -142,11 +158,9 @@ async function main(config: MicroConfig): Promise<VerifyRow[]> {
   const missGuard = guardWith(
     new VerifiedTokenCache({ ...DEFAULT_VERIFIED_TOKEN_CACHE_OPTIONS, maxEntries: 1 }),
   );
-  const hitRequest: BenchRequest = { headers: { authorization: `Bearer ${token}` } };
+  const hitRequest = benchRequest(`Bearer ${token}`);
   const hitContext = fakeContext(hitRequest);
-  const missRequests = [token, otherToken].map((t): BenchRequest => ({
-    headers: { authorization: `Bearer ${t}` },
-  }));
+  const missRequests = [token, otherToken].map((t) => benchRequest(`Bearer ${t}`));
   const missContexts = missRequests.map(fakeContext);
   for (const [guard, request, context] of [
     [hitGuard, hitRequest, hitContext],

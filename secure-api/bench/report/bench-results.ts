@@ -31,6 +31,25 @@ export interface ThroughputRow {
   failures: number;
 }
 
+/** A row of the DPoP section (section 6): the same figures as a throughput row. */
+export interface DpopRow extends Omit<ThroughputRow, 'id'> {
+  id: 'ours-dpop' | 'ours-bearer' | 'express-dpop';
+}
+
+export interface DpopFigures {
+  rows: DpopRow[];
+  connections: number;
+  rounds: number;
+  runSeconds: number;
+  /** Distinct proofs made before the runs. */
+  proofs: number;
+  proofsUsedByOurs: number;
+  /** True when secure-api was sent more requests than there were proofs (replays: failures). */
+  proofPoolExhausted: boolean;
+  /** crypto.verify ES256 on the proofs, one core of the bench process. */
+  es256VerifyFloorPerSecond: number;
+}
+
 export interface VerifyRow {
   id: string;
   label: string;
@@ -133,5 +152,7 @@ export interface BenchResults {
   functionSide: FunctionSideFigures | null;
   /** SQLite against PostgreSQL (absent in results written before that section existed). */
   databases?: DatabaseRow[];
+  /** Section 6 (absent in results written before it existed). */
+  dpop?: DpopFigures;
   targets: TargetLine[];
 }

@@ -1,6 +1,6 @@
 // Turns one run's results into Markdown (padded, so it reads as well in a terminal as in the
 // README): the machine, the tables of every section, and the target lines.
-import type { BenchResults, DatabaseRow, TargetLine } from './bench-results.js';
+import type { BenchResults, DatabaseRow, DpopFigures, TargetLine } from './bench-results.js';
 
 function table(headers: string[], rows: string[][], rightAligned: boolean[]): string {
   const widths = headers.map((header, column) =>
@@ -166,6 +166,8 @@ export function markdownReport(results: BenchResults): string {
       `cooldown); valid requests meanwhile: ${int(hk.validRequests)}, ${percent(hk.validSuccessRate)} served.`,
   );
 
+  if (results.dpop) parts.push(...dpopReport(results.dpop));
+
   const fn = results.functionSide;
   if (fn) {
     parts.push(
@@ -233,4 +235,29 @@ export function markdownReport(results: BenchResults): string {
       .join('\n'),
   );
   return parts.join('\n\n');
+}
+
+/** Section 6: the DPoP table and the ES256 floor (also printed by `npm run bench:dpop`). */
+export function dpopReport(dpop: DpopFigures): string[] {
+  return [
+    `**DPoP** (GET /secure with a fresh ES256 proof per request, ${int(dpop.proofs)} proofs made ` +
+      `before the runs; Bearer on the same server; Express + express-oauth2-jwt-bearer with DPoP ` +
+      `required on the same proofs; a ${dpop.runSeconds} s warm-up, then ${dpop.rounds} ` +
+      `interleaved rounds of ${dpop.runSeconds} s at ${dpop.connections} connections, medians)` +
+      (dpop.proofPoolExhausted ? ' — the proof pool ran out: replays counted as failures' : ''),
+    table(
+      ['server / route', 'req/s', 'p50 ms', 'p99 ms', 'req per server CPU-s', 'failed'],
+      dpop.rows.map((row) => [
+        row.label,
+        int(row.requestsPerSecond),
+        fixed(row.p50Ms),
+        fixed(row.p99Ms),
+        int(row.requestsPerCpuSecond),
+        String(row.failures),
+      ]),
+      [false, true, true, true, true, true],
+    ),
+    `ES256 verification floor (node:crypto \`verify\` alone, one core): ` +
+      `${int(dpop.es256VerifyFloorPerSecond)}/s.`,
+  ];
 }

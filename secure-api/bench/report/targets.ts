@@ -2,6 +2,8 @@
 // rows (the load the targets were set for), as the median of the per-round ratios: the two
 // routes of a round ran seconds apart, so a slow drift of the shared machine cancels out.
 import type {
+  DpopFigures,
+  DpopRow,
   FunctionSideFigures,
   HostileKidFigures,
   MemoryFigures,
@@ -30,13 +32,13 @@ function line(
 }
 
 /** Median over the rounds of `a`'s req/s divided by `b`'s in the same round. */
-export function throughputRatio(
-  rows: ThroughputRow[],
-  a: ThroughputRow['id'],
-  b: ThroughputRow['id'],
+export function throughputRatio<Row extends ThroughputRow | DpopRow>(
+  rows: Row[],
+  a: Row['id'],
+  b: Row['id'],
   connections: number,
 ): number {
-  const find = (id: ThroughputRow['id']): ThroughputRow | undefined =>
+  const find = (id: Row['id']): Row | undefined =>
     rows.find((row) => row.id === id && row.connections === connections);
   const [rowA, rowB] = [find(a), find(b)];
   if (!rowA || !rowB) return Number.NaN;
@@ -52,6 +54,7 @@ export function evaluateTargets(figures: {
   memory: MemoryFigures;
   hostileKids: HostileKidFigures;
   functionSide: FunctionSideFigures | null;
+  dpop?: DpopFigures;
 }): TargetLine[] {
   const ops = (id: string): number =>
     figures.verify.find((row) => row.id === id)?.opsPerSecond ?? Number.NaN;
@@ -91,6 +94,7 @@ export function evaluateTargets(figures: {
       1,
     ),
   ];
+  lines.push(...dpopTargets(figures.dpop));
   const fn = figures.functionSide;
   if (fn) {
     lines.push(
@@ -112,4 +116,21 @@ export function evaluateTargets(figures: {
     );
   }
   return lines;
+}
+
+/** Section 6's two targets (none when the section did not run). */
+export function dpopTargets(dpop: DpopFigures | undefined): TargetLine[] {
+  if (!dpop) return [];
+  const ratio = (a: DpopRow['id'], b: DpopRow['id']): number =>
+    throughputRatio(dpop.rows, a, b, dpop.connections);
+  return [
+    line(
+      'ours DPoP / express-oauth2-jwt-bearer DPoP',
+      ratio('ours-dpop', 'express-dpop'),
+      'x',
+      '>=',
+      3,
+    ),
+    line('ours DPoP / ours Bearer', ratio('ours-dpop', 'ours-bearer'), 'x', '>=', 0.35),
+  ];
 }

@@ -43,12 +43,16 @@ export function invalidToken(
   });
 }
 
-export function insufficientScope(required: readonly string[]): SecureApiError {
+/** `challenge` builds the WWW-Authenticate value (the schemes of the mode; Bearer alone by default). */
+export function insufficientScope(
+  required: readonly string[],
+  challenge: (params: Record<string, string>) => string = bearerChallenge,
+): SecureApiError {
   const scope = required.join(' ');
   return new SecureApiError('insufficient_scope', `This route requires the scope: ${scope}`, {
     status: 403,
     headers: {
-      'www-authenticate': bearerChallenge({
+      'www-authenticate': challenge({
         error: 'insufficient_scope',
         error_description: 'The access token lacks a required scope',
         scope,
@@ -68,4 +72,28 @@ export function jwksUnavailable(reason: string, retryAfterSeconds: number): Secu
     'The signing keys are temporarily unavailable; retry later',
     { status: 503, reason, retryAfterSeconds },
   );
+}
+
+/**
+ * A DPoP proof is missing, malformed or does not match the request (RFC 9449 §7.1). The
+ * guard replaces the challenge with the DPoP one of its mode.
+ */
+export function invalidDpopProof(
+  reason: string,
+  description = 'The DPoP proof is invalid',
+): SecureApiError {
+  return new SecureApiError('invalid_dpop_proof', description, {
+    status: 401,
+    headers: { 'www-authenticate': bearerChallenge() },
+    reason,
+  });
+}
+
+/** The proof lacks the server's current nonce (RFC 9449 §9); the answer carries DPoP-Nonce. */
+export function useDpopNonce(reason: string, nonce: string): SecureApiError {
+  return new SecureApiError('use_dpop_nonce', 'Resend the request with the DPoP-Nonce given', {
+    status: 401,
+    headers: { 'www-authenticate': bearerChallenge(), 'dpop-nonce': nonce },
+    reason,
+  });
 }

@@ -1,8 +1,9 @@
 // Wires the authentication layer: one SigningKeyStore (one JWKS client) per app, the cache
-// of verified tokens, the passport-jwt strategy, and the two global guards (JWT, then scopes).
+// of verified tokens, the DPoP proof verifier, the passport-jwt strategy, and the two global guards (JWT, then scopes).
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AUTH_OPTIONS, type AuthOptions } from './auth-options.js';
+import { DEFAULT_DPOP_OPTIONS, DpopVerifier } from './dpop-verifier.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { ScopesGuard } from './scopes.guard.js';
@@ -23,6 +24,11 @@ function createKeyStore(options: AuthOptions): SigningKeyStore {
         logger.log({ msg: 'signing keys fetched', kids: event.kids, changed: event.changed });
       else if (event.type === 'fetch_failed')
         logger.warn({ msg: 'signing key fetch failed', reason: event.reason });
+      else if (event.type === 'key_material_changed')
+        logger.warn({
+          msg: 'a signing key id was republished with new key material',
+          kid: event.kid,
+        });
       else logger.debug({ msg: 'serving a stale signing key while refreshing', kid: event.kid });
     },
   });
@@ -48,11 +54,16 @@ export class AuthModule {
           useFactory: createVerifiedTokenCache,
           inject: [SigningKeyStore],
         },
+        {
+          provide: DpopVerifier,
+          useFactory: (o: AuthOptions) => new DpopVerifier({ ...DEFAULT_DPOP_OPTIONS, ...o.dpop }),
+          inject: [AUTH_OPTIONS],
+        },
         JwtStrategy,
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_GUARD, useClass: ScopesGuard },
       ],
-      exports: [SigningKeyStore, VerifiedTokenCache, JwtStrategy],
+      exports: [SigningKeyStore, VerifiedTokenCache, JwtStrategy, DpopVerifier],
     };
   }
 }

@@ -15,12 +15,20 @@ import { CLOCK_TOLERANCE_SECONDS, checkClaims, type VerifiedClaims } from './ver
 /** Request properties the guard and the strategy share. */
 export const BEARER_TOKEN = Symbol('bearerToken');
 export const KEY_SET_FETCHED_AT = Symbol('keySetFetchedAt');
+/** Set to 'DPoP' on requests authenticated with the DPoP scheme (unset means Bearer). */
+export const AUTH_SCHEME = Symbol('authScheme');
 
 export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  /** The request target as received (path and query). */
+  url?: string;
+  /** Node's request: rawHeaders to count duplicates, the socket for the scheme. */
+  raw?: { rawHeaders: string[]; socket?: { encrypted?: boolean } };
   user?: Readonly<VerifiedClaims>;
   [BEARER_TOKEN]?: string;
   [KEY_SET_FETCHED_AT]?: number;
+  [AUTH_SCHEME]?: 'DPoP';
 }
 
 const passports = new WeakMap<object, InstanceType<typeof Passport>>();

@@ -7,11 +7,16 @@
 //  - a failed fetch is not cached, but the next attempt waits a short backoff;
 //  - the last good key set keeps validating while the endpoint is down (stale-while-
 //    revalidate, up to maxAge + staleFallback);
-//  - no key and no endpoint → jwks_unavailable (503), never invalid_token.
+//  - no key and no endpoint → jwks_unavailable (503), never invalid_token;
+//  - a key-set change is a change of key material (RFC 7638 thumbprints by kid), not only of
+//    kids: a kid republished with a new key must stop the tokens verified with the old one.
+// A removed key keeps validating until the next fetch: at most cacheMaxAgeMs (600 s) after
+// the last one, or longer only while the endpoint is down (staleFallbackMs). refresh() forces
+// a fetch; a token with an unknown kid causes one too (at most once per cooldown).
 // jwks-rsa 4's own cache memoises per kid and would fetch the whole set once per new kid;
 // keeping the whole set here gives one fetch for all kids and lets passport-jwt receive a
 // KeyObject instead of a PEM string it would re-parse on every request (10x slower).
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { JwksClient } from 'jwks-rsa';
 import { invalidToken, jwksUnavailable } from './auth-errors.js';
 import { createJwksFetcher } from './jwks-fetcher.js';
@@ -37,6 +42,7 @@ export interface SigningKeyStoreOptions {
 
 export type SigningKeyStoreEvent =
   | { type: 'fetched'; kids: string[]; changed: boolean }
+  | { type: 'key_material_changed'; kid: string }
   | { type: 'fetch_failed'; reason: string }
   | { type: 'stale_served'; kid: string };
 
@@ -50,6 +56,15 @@ export const DEFAULT_SIGNING_KEY_STORE_OPTIONS = {
   minModulusBits: 2048,
 } satisfies Omit<SigningKeyStoreOptions, 'jwksUri'>;
 
+/**
+ * How long a verdict reached with a stale key set (the endpoint down past cacheMaxAgeMs) is
+ * cached. The key cannot change while it cannot be fetched, so a verdict cached for this long
+ * is exactly as good as verifying again with the same stale key; it spares the RSA
+ * verification on every request during an outage, and its expiry sends the token back through
+ * getKey, which tries the endpoint again.
+ */
+export const STALE_VERDICT_TTL_MS = 30_000;
+
 export interface SigningKeyLookup {
   key: KeyObject;
   /** When the key set this key came from was fetched (clock ms). */
@@ -58,6 +73,8 @@ export interface SigningKeyLookup {
 
 export class SigningKeyStore {
   private keys = new Map<string, KeyObject>();
+  /** RFC 7638 thumbprint of each key, by kid: what a key-set change is measured on. */
+  private thumbprints = new Map<string, string>();
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private lastAttemptFailed = false;
@@ -67,6 +84,7 @@ export class SigningKeyStore {
   private readonly now: () => number;
   private readonly listeners = new Set<() => void>();
   private fetches = 0;
+  private lookups = 0;
 
   constructor(private readonly options: SigningKeyStoreOptions) {
     this.now = options.clock ?? Date.now;
@@ -96,6 +114,24 @@ export class SigningKeyStore {
     return this.options.cacheMaxAgeMs;
   }
 
+  /** Number of key lookups (freshKey + getKey): one per token verification, for tests. */
+  get lookupCount(): number {
+    return this.lookups;
+  }
+
+  /**
+   * Until when a token verified with a key of the set fetched at `fetchedAt` may be served from
+   * the verified-token cache: the end of the set's cache age (a re-verification then goes
+   * through getKey, which refreshes the set), or, when that has passed because the endpoint
+   * is down, STALE_VERDICT_TTL_MS from now, never past the stale fallback's end.
+   */
+  verdictExpiresAt(fetchedAt: number): number {
+    const fresh = fetchedAt + this.options.cacheMaxAgeMs;
+    const now = this.now();
+    if (fresh > now) return fresh;
+    return Math.min(now + STALE_VERDICT_TTL_MS, fresh + this.options.staleFallbackMs);
+  }
+
   /** Calls `listener` whenever a fetch yields a different set of kids (caches of verified tokens drop). */
   onKeySetChanged(listener: () => void): void {
     this.listeners.add(listener);
@@ -113,12 +149,14 @@ export class SigningKeyStore {
    * state); undefined when getKey has work to do (fetch, stale refresh, unknown kid).
    */
   freshKey(kid: string): SigningKeyLookup | undefined {
+    this.lookups += 1;
     const key = this.keys.get(kid);
     if (key === undefined || this.age() >= this.options.cacheMaxAgeMs) return undefined;
     return { key, fetchedAt: this.fetchedAt };
   }
 
   async getKey(kid: string): Promise<SigningKeyLookup> {
+    this.lookups += 1;
     const known = this.keys.get(kid);
     if (known) {
       const age = this.age();
@@ -197,9 +235,17 @@ export class SigningKeyStore {
       this.options.onEvent?.({ type: 'fetch_failed', reason });
       throw jwksUnavailable(reason, this.options.failureBackoffMs / 1000);
     }
+    const thumbprints = new Map([...next].map(([kid, key]) => [kid, thumbprintOf(key)]));
     const changed =
-      next.size !== this.keys.size || [...next.keys()].some((kid) => !this.keys.has(kid));
+      thumbprints.size !== this.thumbprints.size ||
+      [...thumbprints].some(([kid, thumbprint]) => this.thumbprints.get(kid) !== thumbprint);
+    for (const [kid, thumbprint] of thumbprints) {
+      const before = this.thumbprints.get(kid);
+      if (before !== undefined && before !== thumbprint)
+        this.options.onEvent?.({ type: 'key_material_changed', kid });
+    }
     this.keys = next;
+    this.thumbprints = thumbprints;
     this.fetchedAt = this.now();
     this.lastAttemptFailed = false;
     this.options.onEvent?.({ type: 'fetched', kids: [...next.keys()], changed });
@@ -219,4 +265,12 @@ export class SigningKeyStore {
     }
     return map;
   }
+}
+
+/** RFC 7638 SHA-256 thumbprint of an RSA public key (members e, kty, n in that order). */
+function thumbprintOf(key: KeyObject): string {
+  const { e, n } = key.export({ format: 'jwk' });
+  return createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
 }

@@ -28,7 +28,18 @@ export interface AppConfig {
   databaseUrl?: string;
   /** Pool size and timeouts (defaults when absent). */
   databasePool?: DatabasePoolConfig;
+  // --- DPoP (RFC 9449) sender-constrained tokens. Optional so that callers building an
+  // AppConfig by hand (tests, benches) get the defaults of validateEnv.
+  /** AUTH0_DPOP_MODE: which schemes are accepted (default 'allowed': Bearer and DPoP). */
+  dpopMode?: DpopMode;
+  /** API_PUBLIC_URL: the origin clients call (behind a TLS-terminating proxy); proofs' htu use it. */
+  apiPublicUrl?: string;
+  /** DPOP_NONCE_SECRET: turns server nonces on (HMAC of a time slot, shared by all replicas). */
+  dpopNonceSecret?: string;
 }
+
+/** `allowed`: Bearer for unbound tokens and DPoP; `required`: DPoP only; `disabled`: Bearer only. */
+export type DpopMode = 'allowed' | 'required' | 'disabled';
 
 /** Injection token of the AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

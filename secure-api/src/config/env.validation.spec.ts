@@ -22,6 +22,7 @@ describe('validateEnv', () => {
       corsOrigins: [],
       enableApiDocs: false,
       databasePool: { max: 10, connectTimeoutMs: 2000, statementTimeoutMs: 2000 },
+      dpopMode: 'allowed',
     });
     expect(DEFAULT_DATABASE_PATH).toMatch(/secure-api\/data\/secure-api\.db$/);
     expect(
@@ -145,5 +146,49 @@ describe('.env.example', () => {
 
   it('is itself a valid configuration', () => {
     expect(() => validateEnv(parseEnv(text))).not.toThrow();
+  });
+});
+
+describe('DPoP variables', () => {
+  it('AD33: AUTH0_DPOP_MODE is allowed, required or disabled; anything else stops the boot', () => {
+    for (const mode of ['allowed', 'required', 'disabled', 'REQUIRED'] as const) {
+      expect(validateEnv({ ...BASE, AUTH0_DPOP_MODE: mode }).dpopMode).toBe(mode.toLowerCase());
+    }
+    for (const mode of ['none', 'true', 'optional']) {
+      expect(() => validateEnv({ ...BASE, AUTH0_DPOP_MODE: mode })).toThrow(
+        /^AUTH0_DPOP_MODE must be one of allowed, required, disabled$/,
+      );
+    }
+  });
+
+  it('AD34: API_PUBLIC_URL must be a bare https origin (http on loopback only)', () => {
+    expect(
+      validateEnv({ ...BASE, API_PUBLIC_URL: 'https://API.example.com:443/' }).apiPublicUrl,
+    ).toBe('https://api.example.com');
+    expect(validateEnv({ ...BASE, API_PUBLIC_URL: 'http://127.0.0.1:7000' }).apiPublicUrl).toBe(
+      'http://127.0.0.1:7000',
+    );
+    for (const url of [
+      'https://api.example.com/v1',
+      'http://api.example.com',
+      'api.example.com',
+      'https://api.example.com/?a=1',
+    ]) {
+      expect(() => validateEnv({ ...BASE, API_PUBLIC_URL: url })).toThrow(/^API_PUBLIC_URL /);
+    }
+  });
+
+  it('AD35: DPOP_NONCE_SECRET shorter than 32 characters stops the boot without echoing it', () => {
+    const secret = 'short-secret-123';
+    let message = '';
+    try {
+      validateEnv({ ...BASE, DPOP_NONCE_SECRET: secret });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^DPOP_NONCE_SECRET must be at least 32 characters/);
+    expect(message).not.toContain(secret);
+    const long = 'x'.repeat(32);
+    expect(validateEnv({ ...BASE, DPOP_NONCE_SECRET: long }).dpopNonceSecret).toBe(long);
   });
 });

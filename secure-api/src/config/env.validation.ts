@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { SecureApiError } from '../errors/secure-api.error.js';
 import type { AppConfig, LogLevel } from './app-config.js';
 import { DATABASE_VARIABLES, databaseConfig } from './database-config.js';
+import { dpopConfig } from './dpop-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -21,6 +22,10 @@ export const ENV_VARIABLES = [
   'CORS_ORIGINS',
   'ENABLE_API_DOCS',
   ...DATABASE_VARIABLES,
+  // DPoP (dpop-config below)
+  'AUTH0_DPOP_MODE',
+  'API_PUBLIC_URL',
+  'DPOP_NONCE_SECRET',
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = [
@@ -38,11 +43,11 @@ export const DEFAULT_DATABASE_PATH = fileURLToPath(
   new URL('../../data/secure-api.db', import.meta.url),
 );
 
-function configError(variable: string, problem: string): SecureApiError {
+export function configError(variable: string, problem: string): SecureApiError {
   return new SecureApiError('config_invalid', `${variable} ${problem}`, { status: 500 });
 }
 
-function optional(env: Env, name: string): string | undefined {
+export function optional(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
@@ -58,7 +63,7 @@ function isLoopback(hostname: string): boolean {
 }
 
 /** An https URL, or http on a loopback host (the local stand-ins and the tests). */
-function secureUrl(name: string, raw: string): URL {
+export function secureUrl(name: string, raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -158,5 +163,6 @@ export function validateEnv(env: Env): AppConfig {
     corsOrigins: corsOrigins(env),
     enableApiDocs: bool(env, 'ENABLE_API_DOCS'),
     ...databaseConfig(env),
+    ...dpopConfig(env),
   };
 }

@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'unauthorized'
   | 'invalid_request'
   | 'invalid_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'insufficient_scope'
   | 'jwks_unavailable'
   | 'validation_failed'

@@ -13,7 +13,9 @@ export function corsOptions(origins: readonly string[]): CorsOptions {
   const preflight: CorsOptions = {
     origin: [...origins],
     methods: ['GET', 'POST'],
-    allowedHeaders: ['authorization', 'content-type'],
+    // DPoP: the proof header in, the nonce and the challenges readable by the caller.
+    allowedHeaders: ['authorization', 'content-type', 'dpop'],
+    exposedHeaders: ['www-authenticate', 'dpop-nonce'],
     maxAge: 600,
     // A preflight without an Origin is answered (without Access-Control-Allow-Origin) rather
     // than refused in plain text.

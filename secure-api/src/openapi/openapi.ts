@@ -1,10 +1,14 @@
-// The OpenAPI description of the API, generated from the controllers' decorators: bearer
-// scheme, the scopes each route needs (on its security requirement and in its description),
+// The OpenAPI description of the API, generated from the controllers' decorators: the Bearer
+// and DPoP schemes (each protected route accepts either, as AUTH0_DPOP_MODE allows), the scopes each route needs (on its security requirement and in its description),
 // and the error bodies. Served at /docs only when ENABLE_API_DOCS=true; exported to
 // secure-api/openapi.json by `npm run openapi -w secure-api`.
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DPOP_ALGORITHMS } from '../auth/dpop-proof-key.js';
 import { BEARER_SCHEME } from '../auth/require-scopes.decorator.js';
+
+/** Name of the DPoP security scheme (RFC 9449 `Authorization: DPoP <token>` plus a proof). */
+export const DPOP_SCHEME = 'dpop';
 
 const DESCRIPTION = [
   'Accepts only Auth0 machine-to-machine access tokens (RS256) verified against the',
@@ -12,6 +16,12 @@ const DESCRIPTION = [
   'they need on their bearer security requirement. Errors are `{ statusCode, error, message }`',
   'with a stable `error` code; 401/403 carry an RFC 6750 `WWW-Authenticate` header; a 503',
   '`jwks_unavailable` carries `Retry-After` (keep the token and retry).',
+  'DPoP-bound tokens (RFC 9449, a `cnf.jkt` claim) are sent as `Authorization: DPoP <token>`',
+  'with a fresh `DPoP` proof header per request, and are refused as Bearer. Which schemes are',
+  'accepted depends on the deployment (AUTH0_DPOP_MODE: allowed, required or disabled).',
+  'Proof failures are 401 `invalid_dpop_proof` with a `WWW-Authenticate: DPoP algs="…"`',
+  'challenge; with server nonces on, 401 `use_dpop_nonce` carries a `DPoP-Nonce` header to',
+  'put in a new proof, and answers to DPoP requests carry the current nonce.',
 ].join(' ');
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -30,12 +40,25 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       BEARER_SCHEME,
     )
+    .addSecurity(DPOP_SCHEME, {
+      type: 'http',
+      scheme: 'dpop',
+      bearerFormat: 'JWT',
+      description:
+        'Auth0 M2M access token bound to a key (cnf.jkt), sent as `Authorization: DPoP <token>` ' +
+        'with a `DPoP` header holding a fresh proof JWT signed by that key ' +
+        `(alg one of ${DPOP_ALGORITHMS.join(', ')}; htm, htu, iat, jti, ath; nonce when asked).`,
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   for (const item of Object.values(document.paths)) {
     for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
       const scopes =
         operation?.security?.flatMap((requirement) => requirement[BEARER_SCHEME] ?? []) ?? [];
+      // Every route that takes a Bearer token takes a DPoP-bound one with the same scopes.
+      if (operation?.security?.some((requirement) => BEARER_SCHEME in requirement)) {
+        operation.security = [...operation.security, { [DPOP_SCHEME]: scopes }];
+      }
       if (operation && scopes.length > 0) {
         operation.description = `Requires scope: ${scopes.join(' ')}`;
         Object.assign(operation, { 'x-required-scopes': scopes });

@@ -16,7 +16,8 @@ export interface TestApp {
     method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';
     url: string;
     token?: string;
-    headers?: Record<string, string>;
+    /** An array value sends the header once per entry (duplicate-header tests). */
+    headers?: Record<string, string | string[]>;
     payload?: unknown;
   }): Promise<{
     statusCode: number;
