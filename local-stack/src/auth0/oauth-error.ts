@@ -63,8 +63,7 @@ export const oauthErrors = {
   assertionRefused: (reason: string) =>
     new OAuthError(401, 'access_denied', `Invalid client assertion: ${reason}`),
   // RFC 9449 §5: a proof that fails a check of §4.3.
-  invalidDpopProof: (description: string) =>
-    new OAuthError(400, 'invalid_dpop_proof', description),
+  invalidDpopProof: (description: string) => new OAuthError(400, 'invalid_dpop_proof', description),
   // The API's sender-constraining policy is `required` and the request carries no proof.
   dpopRequired: () =>
     new OAuthError(400, 'invalid_request', 'A DPoP proof is required for this API'),

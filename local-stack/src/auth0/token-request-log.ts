@@ -54,7 +54,8 @@ function summarise(c: CapturedTokenRequest): TokenRequestSummary {
       (typeof authorization === 'string' && /^basic /i.test(authorization)),
     clientAssertionSent: names.includes('client_assertion'),
     dpopProofSent: c.headers.dpop !== undefined,
-    contentType: typeof c.headers['content-type'] === 'string' ? c.headers['content-type'] : undefined,
+    contentType:
+      typeof c.headers['content-type'] === 'string' ? c.headers['content-type'] : undefined,
   };
 }
 
