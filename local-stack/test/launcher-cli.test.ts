@@ -135,7 +135,7 @@ function commandLine(pid: number): string {
 
 describe('the launcher CLI', () => {
   it('prints the banner, serves /test-api-call, and stops every process on SIGTERM with exit 0', async () => {
-    const l = await launch();
+    const l = await launch({ LOCAL_DPOP: 'false', LOCAL_CLIENT_AUTH: 'secret' });
     const banner = await bannerOf(l);
     expect(banner).toContain(`http://localhost:${l.functionsPort}/test-api-call`);
     expect(banner).toContain('npm run sign -w local-stack -- /customer-lookup phone=+15005550001');
