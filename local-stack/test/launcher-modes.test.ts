@@ -72,7 +72,7 @@ function tempDir(prefix: string): string {
 }
 
 describe('security modes', () => {
-  it('LS1: by default the functions get a DPoP key and an assertion key, and no secret exists', async () => {
+  it('LS1: by default the functions get a DPoP key and an assertion key, and no secret exists', () => {
     const c = config();
     expect(c.modes).toEqual({ dpop: 'allowed', clientAuth: 'private_key_jwt' });
     const fn = functionsEnvironment(c);

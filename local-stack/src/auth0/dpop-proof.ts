@@ -115,7 +115,7 @@ export class DpopProofChecker {
     if (this.o.nonces && payload.nonce !== this.currentNonce) {
       return oauthErrors.useDpopNonce(this.currentNonce);
     }
-    const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
+    const jkt = await calculateJwkThumbprint(jwk, 'sha256');
     // Scoped by key: two clients choosing the same jti do not collide.
     const expiresAtMs = (iat + DPOP_IAT_PAST_SECONDS) * 1000;
     if (!this.seen.remember(`${jkt}:${payload.jti}`, expiresAtMs, nowMs)) {

@@ -75,7 +75,8 @@ async function main(): Promise<number> {
   }
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (response.status !== 200 || typeof body.access_token !== 'string') {
-    const why = `${String(body.error ?? response.status)}: ${String(body.error_description ?? '')}`;
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+    const why = `${text(body.error) || String(response.status)}: ${text(body.error_description)}`;
     console.error(`The Auth0 stand-in refused the token request (${why}).`);
     if (manifest.modes.dpop === 'required') {
       console.error(
