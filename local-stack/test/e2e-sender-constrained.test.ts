@@ -97,6 +97,13 @@ describe('the local system in its default modes (Private Key JWT, DPoP allowed)'
       headers: { Authorization: `Bearer ${token}` },
     });
     expect(lookup.status).toBe(200);
+    // The README's third curl command.
+    const logged = await fetch(`${system.urls.api}/customers/cus_001/interactions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel: 'voice', summary: 'Asked about billing' }),
+    });
+    expect(logged.status).toBe(201);
   });
 
   it('LS22: /test-api-call makes a DPoP-bound call: the token’s cnf.jkt is the functions’ key', async () => {
