@@ -19,6 +19,8 @@ export const ENV_VARIABLES = [
   'LOG_LEVEL',
   'CORS_ORIGINS',
   'ENABLE_API_DOCS',
+  // Read by main.ts before validation: whether secure-api/.env is read at all.
+  'SECURE_API_SKIP_ENV_FILE',
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = [
