@@ -86,34 +86,45 @@ describe('standalone mains', () => {
     expect(output).not.toContain('main-secret-value');
   });
 
-  it('SA53: auth0 standalone: LOCAL_AUTH0_CLIENT_PUBLIC_KEY (a path) without a secret, LOCAL_AUTH0_DPOP required', async () => {
+  it('SA53: auth0 standalone: LOCAL_AUTH0_CLIENT_PUBLIC_KEY (a path, two keys) without a secret, LOCAL_AUTH0_DPOP required', async () => {
+    const old = await generateKeyPair('RS256');
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const dir = mkdtempSync(join(tmpdir(), 'auth0-main-key-'));
     const pemPath = join(dir, 'client.pub.pem');
-    writeFileSync(pemPath, await exportSPKI(publicKey));
+    // Two credentials, as during a rotation; their ids in the same order.
+    writeFileSync(pemPath, `${await exportSPKI(old.publicKey)}${await exportSPKI(publicKey)}`);
     try {
       const { child, url, lines } = await startMain('auth0/main.js', {
         LOCAL_AUTH0_PORT: '0',
         LOCAL_AUTH0_CLIENT_ID: 'key-client',
         LOCAL_AUTH0_CLIENT_SECRET: '',
         LOCAL_AUTH0_CLIENT_PUBLIC_KEY: pemPath,
+        LOCAL_AUTH0_CLIENT_PUBLIC_KEY_KID: 'cred-old,cred-new',
         LOCAL_AUTH0_AUDIENCE: 'urn:main-api',
         LOCAL_AUTH0_DPOP: 'required',
       });
-      const assertion = await new SignJWT({ jti: randomUUID() })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer('key-client')
-        .setSubject('key-client')
-        .setAudience(url)
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(privateKey);
+      const assertion = (kid: string) =>
+        new SignJWT({ jti: randomUUID() })
+          .setProtectedHeader({ alg: 'RS256', kid })
+          .setIssuer('key-client')
+          .setSubject('key-client')
+          .setAudience(url)
+          .setIssuedAt()
+          .setExpirationTime('1m')
+          .sign(privateKey);
       const body = {
         grant_type: 'client_credentials',
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: assertion,
+        client_assertion: await assertion('cred-new'),
         audience: 'urn:main-api',
       };
+      // The new key under the old credential's id does not verify.
+      const wrongKid = await fetch(`${url}oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...body, client_assertion: await assertion('cred-old') }),
+      });
+      expect(wrongKid.status).toBe(401);
       // `required`: the assertion is good, but a proof is missing.
       const noProof = await fetch(`${url}oauth/token`, {
         method: 'POST',

@@ -1,8 +1,9 @@
 // Standalone Auth0 stand-in: `node dist/auth0/main.js` (or `npm run auth0 -w local-stack`).
 // Env: LOCAL_AUTH0_PORT (4000), LOCAL_AUTH0_CLIENT_ID, LOCAL_AUTH0_CLIENT_SECRET,
-// LOCAL_AUTH0_CLIENT_PUBLIC_KEY (SPKI PEM or a path to one: Private Key JWT; with it and no
-// secret, the client has no secret at all), LOCAL_AUTH0_CLIENT_PUBLIC_KEY_KID (its credential
-// id), LOCAL_AUTH0_AUDIENCE, LOCAL_AUTH0_SCOPES (space-separated), LOCAL_AUTH0_TOKEN_LIFETIME
+// LOCAL_AUTH0_CLIENT_PUBLIC_KEY (SPKI PEM or a path to one, up to two PEM blocks for a
+// rotation: Private Key JWT; with it and no secret, the client has no secret at all),
+// LOCAL_AUTH0_CLIENT_PUBLIC_KEY_KID (the credential ids, comma-separated in the same order),
+// LOCAL_AUTH0_AUDIENCE, LOCAL_AUTH0_SCOPES (space-separated), LOCAL_AUTH0_TOKEN_LIFETIME
 // (seconds, 86400), LOCAL_AUTH0_DPOP (none | allowed | required, default allowed),
 // LOCAL_AUTH0_DPOP_NONCE (true demands DPoP nonces), LOCAL_AUTH0_CONTROL (true enables the
 // /__control routes).
@@ -18,7 +19,7 @@ import {
   DEFAULT_TOKEN_LIFETIME_SECONDS,
 } from './auth0-defaults';
 import { startAuth0StandIn } from './auth0-stand-in';
-import { type RegisteredClient } from './client-registry';
+import { type RegisteredClient, type RegisteredPublicKey } from './client-registry';
 import { DEFAULT_SENDER_CONSTRAINING, senderConstraining } from './sender-constraining';
 
 const env = (name: string): string | undefined => process.env[name] || undefined;
@@ -51,7 +52,16 @@ const audience = env('LOCAL_AUTH0_AUDIENCE') ?? DEFAULT_AUDIENCE;
 const scopes = (env('LOCAL_AUTH0_SCOPES')?.split(/\s+/) ?? DEFAULT_SCOPES).filter(Boolean);
 const control = envFlag('LOCAL_AUTH0_CONTROL');
 const dpopNonce = envFlag('LOCAL_AUTH0_DPOP_NONCE');
-const kid = env('LOCAL_AUTH0_CLIENT_PUBLIC_KEY_KID');
+const kids =
+  env('LOCAL_AUTH0_CLIENT_PUBLIC_KEY_KID')
+    ?.split(',')
+    .map((k) => k.trim()) ?? [];
+
+/** Each PEM block of the variable, with its credential id when one is given. */
+function publicKeys(pem: string): RegisteredPublicKey[] {
+  const blocks = pem.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----/g) ?? [pem];
+  return blocks.map((block, i) => ({ pem: block, ...(kids[i] ? { kid: kids[i] } : {}) }));
+}
 
 void runStandalone(
   () => {
@@ -62,7 +72,7 @@ void runStandalone(
     const client: RegisteredClient = {
       clientId,
       ...(clientSecret === undefined ? {} : { clientSecret }),
-      ...(pem === undefined ? {} : { publicKeys: [{ pem, ...(kid ? { kid } : {}) }] }),
+      ...(pem === undefined ? {} : { publicKeys: publicKeys(pem) }),
       grants: { [audience]: scopes },
     };
     return startAuth0StandIn({
