@@ -67,7 +67,7 @@ export const oauthErrors = {
   // The API's sender-constraining policy is `required` and the request carries no proof.
   dpopRequired: () =>
     new OAuthError(400, 'invalid_request', 'A DPoP proof is required for this API'),
-  // RFC 9449 §8: the error body carries no description in the RFC's example; one is added.
+  // RFC 9449 §8: the body of the RFC's example, with the nonce to use in the DPoP-Nonce header.
   useDpopNonce: (nonce: string) =>
     new OAuthError(400, 'use_dpop_nonce', 'Authorization server requires nonce in DPoP proof', {
       'DPoP-Nonce': nonce,
