@@ -6,7 +6,10 @@ export {
   type Auth0StandInOptions,
   type Auth0Counters,
 } from './auth0/auth0-stand-in';
-export { type RegisteredClient } from './auth0/client-registry';
+export { type RegisteredClient, type RegisteredPublicKey } from './auth0/client-registry';
+export { type SenderConstraining } from './auth0/sender-constraining';
+export { type CapturedTokenRequest, type TokenRequestSummary } from './auth0/token-request-log';
+export { CLIENT_ASSERTION_TYPE, type AssertionAlgorithm } from './auth0/client-assertion';
 export { type Auth0Fault, type Auth0FaultKind, type Auth0FaultTarget } from './auth0/fault-plan';
 export * as auth0Defaults from './auth0/auth0-defaults';
 export {

@@ -4,7 +4,10 @@
 // They run from dist/, so the package must be built first (`npm test` at the root does).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import twilio from 'twilio';
@@ -81,6 +84,92 @@ describe('standalone mains', () => {
     expect(output).toMatch(/^POST \/oauth\/token 200 \d+ms$/m);
     // A secret chosen by the user never reaches the output.
     expect(output).not.toContain('main-secret-value');
+  });
+
+  it('SA53: auth0 standalone: LOCAL_AUTH0_CLIENT_PUBLIC_KEY (a path, two keys) without a secret, LOCAL_AUTH0_DPOP required', async () => {
+    const old = await generateKeyPair('RS256');
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const dir = mkdtempSync(join(tmpdir(), 'auth0-main-key-'));
+    const pemPath = join(dir, 'client.pub.pem');
+    // Two credentials, as during a rotation; their ids in the same order.
+    writeFileSync(pemPath, `${await exportSPKI(old.publicKey)}${await exportSPKI(publicKey)}`);
+    try {
+      const { child, url, lines } = await startMain('auth0/main.js', {
+        LOCAL_AUTH0_PORT: '0',
+        LOCAL_AUTH0_CLIENT_ID: 'key-client',
+        LOCAL_AUTH0_CLIENT_SECRET: '',
+        LOCAL_AUTH0_CLIENT_PUBLIC_KEY: pemPath,
+        LOCAL_AUTH0_CLIENT_PUBLIC_KEY_KID: 'cred-old,cred-new',
+        LOCAL_AUTH0_AUDIENCE: 'urn:main-api',
+        LOCAL_AUTH0_DPOP: 'required',
+      });
+      const assertion = (kid: string) =>
+        new SignJWT({ jti: randomUUID() })
+          .setProtectedHeader({ alg: 'RS256', kid })
+          .setIssuer('key-client')
+          .setSubject('key-client')
+          .setAudience(url)
+          .setIssuedAt()
+          .setExpirationTime('1m')
+          .sign(privateKey);
+      const body = {
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await assertion('cred-new'),
+        audience: 'urn:main-api',
+      };
+      // The new key under the old credential's id does not verify.
+      const wrongKid = await fetch(`${url}oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ ...body, client_assertion: await assertion('cred-old') }),
+      });
+      expect(wrongKid.status).toBe(401);
+      // `required`: the assertion is good, but a proof is missing.
+      const noProof = await fetch(`${url}oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(noProof.status).toBe(400);
+      expect(((await noProof.json()) as { error: string }).error).toBe('invalid_request');
+      // No secret was registered: the documented default is not accepted either.
+      const bySecret = await fetch(`${url}oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          grant_type: 'client_credentials',
+          client_id: 'key-client',
+          client_secret: 'local-m2m-secret-change-me',
+          audience: 'urn:main-api',
+        }),
+      });
+      expect(bySecret.status).toBe(401);
+      expect(await exitCode(child, 'SIGTERM')).toBe(0);
+      expect(lines).toContain('client_auth private_key_jwt');
+      expect(lines).toContain('client_secret (none)');
+      expect(lines).toContain('dpop required');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SA54: auth0 standalone: a bad LOCAL_AUTH0_DPOP or key path exits 1 naming the variable', async () => {
+    for (const env of [
+      { LOCAL_AUTH0_DPOP: 'sometimes' },
+      { LOCAL_AUTH0_CLIENT_PUBLIC_KEY: '/nonexistent/key.pem' },
+    ]) {
+      const child = spawn(process.execPath, [join(DIST, 'auth0/main.js')], {
+        env: { ...process.env, LOCAL_AUTH0_PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let err = '';
+      child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(err).toContain(Object.keys(env)[0]!);
+    }
   });
 
   it('sync: the twilio SDK works against it, and it exits 0 on SIGINT', async () => {

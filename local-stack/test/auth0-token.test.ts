@@ -123,8 +123,18 @@ describe('Auth0 stand-in tokens', () => {
       issuer: standIn.issuer,
       jwks_uri: standIn.jwksUri,
       token_endpoint: standIn.tokenUrl,
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256'],
+      dpop_signing_alg_values_supported: expect.arrayContaining(['ES256', 'PS256', 'RS256']),
     });
+    expect(body.dpop_signing_alg_values_supported).not.toContain('none');
+    expect(
+      (body.dpop_signing_alg_values_supported as string[]).filter((a) => a.startsWith('HS')),
+    ).toEqual([]);
     const jwks = await get(standIn.jwksUri);
     expect(jwks.body.keys).toEqual([
       {

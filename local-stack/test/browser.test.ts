@@ -37,7 +37,7 @@ beforeAll(async () => {
     tempDirs.push(shots);
     screenshot = join(shots, 'test-api-call.png');
   }
-  system = await startSystem({ stateDir });
+  system = await startSystem({ stateDir, modes: { dpop: 'off', clientAuth: 'secret' } });
   // A fresh profile every run: nothing cached from an earlier page or another user.
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

@@ -2,6 +2,8 @@
 // processes: both stand-ins, secure-api, twilio-run serving the built functions), on free
 // ports with a temporary state directory, driven over HTTP like a browser or Studio would.
 // Needs every package built (`npm test` builds first; by hand: `npm run build`).
+// This file runs the client-secret and Bearer-only modes (LOCAL_CLIENT_AUTH=secret,
+// LOCAL_DPOP=false); e2e-sender-constrained.test.ts runs the defaults (Private Key JWT, DPoP).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +34,7 @@ beforeAll(async () => {
   system = await startSystem({
     stateDir,
     enableControl: true,
+    modes: { dpop: 'off', clientAuth: 'secret' },
     output: (part, line) => {
       output.push(`[${part}] ${line}`);
       if (process.env.E2E_VERBOSE === 'true') process.stdout.write(`[${part}] ${line}\n`);
@@ -336,7 +339,8 @@ describe('the system started by the launcher', () => {
   it('logs no token, client secret or Twilio auth token', () => {
     const log = output.join('\n');
     expect(log).not.toMatch(JWT);
-    expect(log).not.toContain(system.config.auth0.clientSecret);
+    expect(system.config.auth0.clientSecret).toEqual(expect.any(String));
+    expect(log).not.toContain(system.config.auth0.clientSecret!);
     expect(log).not.toContain(system.config.twilio.authToken);
   });
 });

@@ -135,7 +135,7 @@ function commandLine(pid: number): string {
 
 describe('the launcher CLI', () => {
   it('prints the banner, serves /test-api-call, and stops every process on SIGTERM with exit 0', async () => {
-    const l = await launch();
+    const l = await launch({ LOCAL_DPOP: 'false', LOCAL_CLIENT_AUTH: 'secret' });
     const banner = await bannerOf(l);
     expect(banner).toContain(`http://localhost:${l.functionsPort}/test-api-call`);
     expect(banner).toContain('npm run sign -w local-stack -- /customer-lookup phone=+15005550001');
@@ -160,7 +160,10 @@ describe('the launcher CLI', () => {
 
   it('stops the rest and exits non-zero, naming the part, when a part dies', async () => {
     const l = await launch();
-    await bannerOf(l);
+    const banner = await bannerOf(l);
+    // The default modes, said in the banner.
+    expect(banner).toContain('DPoP on');
+    expect(banner).toContain('Private Key JWT');
     const api = descendants(l.child.pid ?? -1).find((pid) =>
       commandLine(pid).includes('secure-api/dist/main.js'),
     );
@@ -172,6 +175,18 @@ describe('the launcher CLI', () => {
     expect(l.stderr()).toContain('Its last lines:');
     expect(others.filter(isAlive)).toEqual([]);
   }, 120_000);
+
+  it('LS13: an unknown LOCAL_DPOP or LOCAL_CLIENT_AUTH stops npm start before anything starts', async () => {
+    for (const [name, value] of [
+      ['LOCAL_DPOP', 'sometimes'],
+      ['LOCAL_CLIENT_AUTH', 'password'],
+    ] as const) {
+      const l = await launch({ [name]: value });
+      expect((await l.exit).code).toBe(1);
+      expect(l.stderr()).toContain(`${name} must be`);
+      expect(l.stdout()).not.toMatch(/\[(auth0|sync|api|functions)\]/);
+    }
+  }, 60_000);
 
   it('names a busy port and the variable that changes it, before starting anything', async () => {
     const busy: Server = createServer();

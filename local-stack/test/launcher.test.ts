@@ -100,17 +100,20 @@ describe('generated wiring', () => {
   const ports = { auth0: 4000, sync: 4010, api: 7000, functions: 3000 };
 
   it('creates well-formed, per-run credentials', () => {
+    const modes = { dpop: 'off', clientAuth: 'secret' } as const;
     const a = createSystemConfig({
       rootDir: '/r',
       stateDir: '/r/.local-stack',
       ports,
       enableControl: false,
+      modes,
     });
     const b = createSystemConfig({
       rootDir: '/r',
       stateDir: '/r/.local-stack',
       ports,
       enableControl: false,
+      modes,
     });
     expect(a.twilio.accountSid).toMatch(/^AC[0-9a-f]{32}$/);
     expect(a.twilio.authToken).toMatch(/^[0-9a-f]{32}$/);
@@ -140,7 +143,13 @@ describe('generated wiring', () => {
   it('writes the functions’ env file under the state directory only, readable by its owner', async () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'launcher-state-'));
     cleanups.push(() => rmSync(stateDir, { recursive: true, force: true }));
-    const c = createSystemConfig({ rootDir: '/nowhere', stateDir, ports, enableControl: true });
+    const c = createSystemConfig({
+      rootDir: '/nowhere',
+      stateDir,
+      ports,
+      enableControl: true,
+      modes: { dpop: 'off', clientAuth: 'secret' },
+    });
     await writeGeneratedFiles(c);
     const written = parseEnv(readFileSync(c.functionsEnvFile, 'utf8'));
     expect(written).toEqual(functionsEnvironment(c));
@@ -157,7 +166,7 @@ describe('generated wiring', () => {
     const manifest = readFileSync(join(stateDir, 'system.json'), 'utf8');
     expect(manifest).toContain('http://localhost:3000/test-api-call');
     expect(manifest).not.toContain(c.twilio.authToken);
-    expect(manifest).not.toContain(c.auth0.clientSecret);
+    expect(manifest).not.toContain(c.auth0.clientSecret!);
   });
 });
 

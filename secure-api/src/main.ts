@@ -1,6 +1,7 @@
 // Entry point: `node secure-api/dist/main.js`. Reads secure-api/.env if present (the
-// environment wins), validates the configuration (exits 1 with one line naming the bad
-// variable), starts listening, logs {"msg":"listening","url":…}, and stops cleanly on
+// environment wins; SECURE_API_SKIP_ENV_FILE=true, set by the local-stack launcher, skips it
+// so that the launcher's configuration is the whole configuration), validates the
+// configuration (exits 1 with one line naming the bad variable), starts listening, logs {"msg":"listening","url":…}, and stops cleanly on
 // SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,9 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   // process.loadEnvFile never overrides variables already set: the environment wins.
-  if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
+  if (process.env.SECURE_API_SKIP_ENV_FILE !== 'true' && existsSync(ENV_FILE)) {
+    process.loadEnvFile(ENV_FILE);
+  }
   let config;
   try {
     config = validateEnv(process.env);

@@ -1,5 +1,6 @@
 // An Auth0 tenant's machine-to-machine surface on loopback: POST /oauth/token
-// (client_credentials with `audience`), /.well-known/jwks.json and
+// (client_credentials with `audience`; client secret or Private Key JWT; DPoP-bound tokens
+// under each API's sender-constraining policy), /.well-known/jwks.json and
 // /.well-known/openid-configuration, with Auth0's token shape, status codes and error bodies.
 //
 // Why it is written here: no maintained package mirrors Auth0's machine-to-machine surface
@@ -17,11 +18,23 @@ import { answerSharedControlRoute } from '../shared/control-routes';
 import { readBody } from '../shared/request-body';
 import { listenOnLoopback, LOOPBACK_HOST } from '../shared/loopback-server';
 import { defaultClient, DEFAULT_TOKEN_LIFETIME_SECONDS } from './auth0-defaults';
+import { ClientAssertionChecker } from './client-assertion';
 import { ClientRegistry, type RegisteredClient } from './client-registry';
+import { DPOP_ALGORITHMS, DpopProofChecker } from './dpop-proof';
 import { type Auth0Fault, FaultPlan, invalidFault } from './fault-plan';
 import { KeyRing } from './key-ring';
 import { OAuthError, oauthErrors } from './oauth-error';
+import {
+  DEFAULT_SENDER_CONSTRAINING,
+  senderConstraining,
+  type SenderConstraining,
+} from './sender-constraining';
 import { parseTokenRequest, type TokenRequest } from './token-request';
+import {
+  TokenRequestLog,
+  type CapturedTokenRequest,
+  type TokenRequestSummary,
+} from './token-request-log';
 
 export interface Auth0StandInOptions {
   port?: number;
@@ -31,6 +44,13 @@ export interface Auth0StandInOptions {
   rotationGraceSeconds?: number;
   enableControl?: boolean;
   log?: (line: string) => void;
+  /**
+   * DPoP sender constraining of the registered APIs: one policy for every API, or one per
+   * audience (audiences not named get the default, `allowed`).
+   */
+  senderConstraining?: SenderConstraining | Record<string, SenderConstraining>;
+  /** Demand the server's DPoP nonce at the token endpoint (RFC 9449 §8). */
+  dpopNonce?: boolean;
 }
 
 export interface Auth0Counters {
@@ -50,6 +70,14 @@ export interface Auth0StandIn {
   rotateKeys(): Promise<{ kid: string }>;
   injectFault(f: Auth0Fault): void;
   clearFaults(): void;
+  /** The last token requests, raw (bodies may hold credentials: keep them in the test). */
+  tokenRequests(): CapturedTokenRequest[];
+  /** The same requests without any credential value, as GET /__control/token-requests serves. */
+  tokenRequestSummaries(): TokenRequestSummary[];
+  /** The DPoP nonce proofs must carry now; undefined when nonces are off. */
+  dpopNonce(): string | undefined;
+  /** Issues a new DPoP nonce (proofs with the previous one then get use_dpop_nonce). */
+  rotateDpopNonce(): string;
   close(): Promise<void>;
 }
 
@@ -65,10 +93,15 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
     throw new LocalStackError('INVALID_OPTION', 'rotationGraceSeconds must be a number >= 0');
   }
   const registry = new ClientRegistry(o.clients ?? [defaultClient()]);
+  const policyOf = policies(o.senderConstraining);
   const keys = await KeyRing.create();
   const faults = new FaultPlan();
   const counters: Auth0Counters = { tokensIssued: 0, tokenRequests: 0, jwksRequests: 0 };
+  const requestLog = new TokenRequestLog();
   let issuer = '';
+  const tokenUrl = (): string => `${issuer}oauth/token`;
+  const assertions = new ClientAssertionChecker(() => issuer, tokenUrl);
+  const proofs = new DpopProofChecker({ tokenUrl, nonces: o.dpopNonce === true });
 
   const api = {
     counters: (): Auth0Counters => ({ ...counters }),
@@ -87,14 +120,52 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
       faults.add(f);
     },
     clearFaults: (): void => faults.clear(),
+    tokenRequests: (): CapturedTokenRequest[] => requestLog.all(),
+    tokenRequestSummaries: (): TokenRequestSummary[] => requestLog.summaries(),
+    dpopNonce: (): string | undefined => proofs.nonce,
+    rotateDpopNonce: (): string => proofs.rotateNonce(),
   };
 
-  async function issueToken(res: ServerResponse, request: TokenRequest): Promise<void> {
+  async function authenticateClient(request: TokenRequest) {
+    if (request.clientAssertion !== undefined) {
+      const client = registry.find(request.clientId);
+      if (!client) throw oauthErrors.unauthorized(false);
+      const result = await assertions.check(
+        client.clientId,
+        client.credentials,
+        request.clientAssertion,
+      );
+      if (!result.ok) throw oauthErrors.assertionRefused(result.reason);
+      return client;
+    }
     const client =
       request.clientSecret === undefined
         ? undefined
         : registry.authenticate(request.clientId, request.clientSecret);
     if (!client) throw oauthErrors.unauthorized(request.basic);
+    return client;
+  }
+
+  /** The thumbprint the token is bound to, or undefined for a Bearer token. */
+  async function boundKey(req: IncomingMessage, audience: string): Promise<string | undefined> {
+    const policy = policyOf(audience);
+    if (policy === 'none') return undefined; // Auth0 ignores the header under `none`.
+    const values = req.headersDistinct.dpop ?? [];
+    if (values.length === 0) {
+      if (policy === 'required') throw oauthErrors.dpopRequired();
+      return undefined;
+    }
+    const checked = await proofs.check(values);
+    if (checked instanceof OAuthError) throw checked;
+    return checked.jkt;
+  }
+
+  async function issueToken(
+    req: IncomingMessage,
+    res: ServerResponse,
+    request: TokenRequest,
+  ): Promise<void> {
+    const client = await authenticateClient(request);
     const audience = request.audience;
     if (audience === undefined) throw oauthErrors.noAudience();
     if (!registry.hasAudience(audience)) throw oauthErrors.serviceNotFound(audience);
@@ -108,6 +179,7 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
       scopes = requested;
     }
     const scope = scopes.join(' ');
+    const jkt = await boundKey(req, audience);
     const iat = Math.floor(Date.now() / 1000);
     const signing = keys.signingKey();
     // Claims in the order Auth0 writes them; `scope` is absent when nothing was granted.
@@ -120,6 +192,8 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
       ...(scope ? { scope } : {}),
       gty: 'client-credentials',
       azp: client.clientId,
+      // RFC 9449 §6.1: the confirmation claim binding the token to the proof's key.
+      ...(jkt === undefined ? {} : { cnf: { jkt } }),
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: signing.kid })
       .sign(signing.privateKey);
@@ -131,7 +205,7 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
         access_token: accessToken,
         ...(scope ? { scope } : {}),
         expires_in: lifetime,
-        token_type: 'Bearer',
+        token_type: jkt === undefined ? 'Bearer' : 'DPoP',
       },
       NO_STORE,
     );
@@ -144,9 +218,10 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
       if (req.method !== 'POST') throw oauthErrors.methodNotAllowed();
       const read = await readBody(req, MAX_BODY_BYTES);
       if (!read.ok) throw oauthErrors.malformedBody();
+      requestLog.record(req, read.body);
       const request = parseTokenRequest(req, read.body);
       if (request instanceof OAuthError) throw request;
-      await issueToken(res, request);
+      await issueToken(req, res, request);
     } catch (err) {
       if (!(err instanceof OAuthError)) throw err;
       sendJson(res, err.status, err.body(), { ...NO_STORE, ...err.headers });
@@ -168,8 +243,14 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
       response_types_supported: ['code', 'token'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['HS256', 'RS256'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256'],
       grant_types_supported: ['client_credentials'],
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
     });
   }
 
@@ -177,6 +258,17 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
     const route = `${req.method ?? 'GET'} ${path}`;
     if (answerSharedControlRoute(route, res, api)) return;
     if (route === 'POST /__control/rotate') return sendJson(res, 200, await api.rotateKeys());
+    if (route === 'GET /__control/token-requests') {
+      return sendJson(res, 200, { requests: requestLog.summaries() });
+    }
+    if (route === 'DELETE /__control/token-requests') {
+      requestLog.clear();
+      return sendJson(res, 200, { cleared: true });
+    }
+    if (route === 'POST /__control/dpop-nonce') {
+      // The new nonce is not a secret: the token endpoint hands it to any caller.
+      return sendJson(res, 200, { nonce: api.rotateDpopNonce() });
+    }
     if (route === 'POST /__control/faults' || route === 'POST /__control/token-lifetime') {
       const body = await readControlJson(req);
       if (route === 'POST /__control/faults') {
@@ -233,6 +325,24 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** The policy of each audience, from the option (checked here: it may come from JSON). */
+function policies(
+  option: Auth0StandInOptions['senderConstraining'],
+): (audience: string) => SenderConstraining {
+  if (option === undefined) return () => DEFAULT_SENDER_CONSTRAINING;
+  if (typeof option === 'string') {
+    const policy = senderConstraining(option, 'senderConstraining');
+    return () => policy;
+  }
+  const byAudience = new Map(
+    Object.entries(option).map(([audience, p]) => [
+      audience,
+      senderConstraining(p, `senderConstraining of ${audience}`),
+    ]),
+  );
+  return (audience) => byAudience.get(audience) ?? DEFAULT_SENDER_CONSTRAINING;
+}
 
 /** Answers a faulted request; true when the request is dealt with. */
 function applyFault(fault: Auth0Fault | undefined, res: ServerResponse): boolean {

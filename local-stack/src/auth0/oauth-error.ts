@@ -49,6 +49,29 @@ export const oauthErrors = {
       // WWW-Authenticate challenge for the same scheme.
       basic ? { 'WWW-Authenticate': 'Basic realm="oauth/token"' } : {},
     ),
+  // RFC 7523 §2.2: the only assertion type defined for client authentication.
+  badAssertionType: () =>
+    new OAuthError(
+      400,
+      'invalid_request',
+      'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    ),
+  /**
+   * A Private Key JWT assertion that fails a check: the same 401 `access_denied` as a wrong
+   * secret (a failed client authentication); the description names the check that failed.
+   */
+  assertionRefused: (reason: string) =>
+    new OAuthError(401, 'access_denied', `Invalid client assertion: ${reason}`),
+  // RFC 9449 §5: a proof that fails a check of §4.3.
+  invalidDpopProof: (description: string) => new OAuthError(400, 'invalid_dpop_proof', description),
+  // The API's sender-constraining policy is `required` and the request carries no proof.
+  dpopRequired: () =>
+    new OAuthError(400, 'invalid_request', 'A DPoP proof is required for this API'),
+  // RFC 9449 §8: the body of the RFC's example, with the nonce to use in the DPoP-Nonce header.
+  useDpopNonce: (nonce: string) =>
+    new OAuthError(400, 'use_dpop_nonce', 'Authorization server requires nonce in DPoP proof', {
+      'DPoP-Nonce': nonce,
+    }),
   noAudience: () =>
     new OAuthError(
       403,

@@ -1,14 +1,18 @@
 // Reads a client-credentials request off the wire: JSON or form body (Auth0 accepts both),
-// client authentication by client_secret_post (id and secret in the body) or
-// client_secret_basic (RFC 6749 §2.3.1 Authorization header). Refusals are OAuthErrors.
+// client authentication by client_secret_post (id and secret in the body),
+// client_secret_basic (RFC 6749 §2.3.1 Authorization header) or private_key_jwt (RFC 7523
+// client_assertion). Refusals are OAuthErrors.
 import { type IncomingMessage } from 'node:http';
 import { mediaType } from '../shared/request-body';
+import { CLIENT_ASSERTION_TYPE, claimedClientId } from './client-assertion';
 import { type OAuthError, oauthErrors } from './oauth-error';
 
 export interface TokenRequest {
   grantType: string;
   clientId: string;
   clientSecret: string | undefined;
+  /** A Private Key JWT assertion (client_assertion), checked against the client's keys. */
+  clientAssertion: string | undefined;
   audience: string | undefined;
   scope: string | undefined;
   /** Whether the client authenticated with the Authorization header. */
@@ -38,12 +42,25 @@ export function parseTokenRequest(req: IncomingMessage, body: Buffer): TokenRequ
     clientId = credentials.id;
     clientSecret = credentials.secret;
   }
+  const clientAssertion = stringParam(params, 'client_assertion');
+  const assertionType = stringParam(params, 'client_assertion_type');
+  if (clientAssertion !== undefined || assertionType !== undefined) {
+    if (clientSecret !== undefined) return oauthErrors.twoAuthMethods();
+    if (clientAssertion === undefined) return oauthErrors.missingParameter('client_assertion');
+    if (assertionType !== CLIENT_ASSERTION_TYPE) return oauthErrors.badAssertionType();
+    // RFC 7523 §3: client_id is optional beside an assertion; when sent it must be its iss.
+    const claimed = claimedClientId(clientAssertion);
+    if (claimed === undefined) return oauthErrors.unauthorized(false);
+    if (clientId !== undefined && clientId !== claimed) return oauthErrors.unauthorized(false);
+    clientId = claimed;
+  }
   if (clientId === undefined) return oauthErrors.missingParameter('client_id');
 
   return {
     grantType,
     clientId,
     clientSecret,
+    clientAssertion,
     audience: stringParam(params, 'audience'),
     scope: stringParam(params, 'scope'),
     basic: basicAuth,

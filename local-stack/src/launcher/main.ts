@@ -8,6 +8,7 @@ import { LocalStackError } from '../shared/local-stack-error';
 import { envFlag } from '../shared/run-standalone';
 import { createPrefixedOutput } from './log-output';
 import { portsFromEnvironment, resolvePorts } from './ports';
+import { modesFromEnvironment } from './security-modes';
 import { defaultRootDir, startSystem, type RunningSystem } from './system';
 
 // Built by the root start line itself (the launcher lives in it), so only the other two here.
@@ -48,6 +49,8 @@ async function main(): Promise<number> {
 
   try {
     const ports = portsFromEnvironment(process.env);
+    // LOCAL_DPOP (allowed | required | false) and LOCAL_CLIENT_AUTH (private_key_jwt | secret).
+    const modes = modesFromEnvironment(process.env);
     // Before the build: a busy port is reported at once, not a minute later.
     await resolvePorts(ports);
     if (!skipBuild) {
@@ -60,6 +63,7 @@ async function main(): Promise<number> {
       stateDir,
       ports,
       enableControl: true,
+      modes,
       output: print,
       signal: stopRequested.signal,
     });

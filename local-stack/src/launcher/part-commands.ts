@@ -1,6 +1,7 @@
 // How each part is started: which compiled file or binary, in which folder, with which
-// environment. Children inherit the user's environment (PATH, locale…) with the launcher's
-// wiring on top, so a variable the launcher sets always wins.
+// environment. Each part gets its whole configuration from the launcher: of the user's
+// environment only what a process needs to run (PATH, home, locale, temp folder, terminal) is
+// passed on, so neither a shell variable nor a .env file can point a part elsewhere.
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildSpec } from './child-process-group';
@@ -89,9 +90,20 @@ function spec(
   cwd: string,
   wiring: Record<string, string>,
 ): ChildSpec {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'development', ...wiring };
-  if (part !== 'api') delete env.PORT;
+  const env: NodeJS.ProcessEnv = {
+    ...runtimeEnvironment(process.env),
+    NODE_ENV: 'development',
+    ...wiring,
+  };
   return { part, command, args, cwd, env };
+}
+
+/** Variables about the machine and the terminal, never about the application. */
+const RUNTIME_VARIABLES =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_\w+|TZ|TMPDIR|TEMP|TMP|TERM|COLORTERM|NO_COLOR|FORCE_COLOR|SystemRoot|ComSpec|PATHEXT|APPDATA|LOCALAPPDATA|USERPROFILE)$/;
+
+export function runtimeEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => RUNTIME_VARIABLES.test(name)));
 }
 
 function twilioRunBinary(root: string): string {

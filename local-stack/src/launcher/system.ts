@@ -7,6 +7,7 @@ import { waitForHttp, waitForReadyLine } from './health';
 import { assertBuilt, partCommand } from './part-commands';
 import { PART_NAMES, PARTS, type PartName } from './parts';
 import { resolvePorts, type PartPorts } from './ports';
+import { type SecurityModes } from './security-modes';
 import {
   createSystemConfig,
   writeGeneratedFiles,
@@ -27,6 +28,8 @@ export interface StartSystemOptions {
   functionDeadlineMs?: number;
   /** secure-api's database; default `<stateDir>/secure-api.db`. */
   databasePath?: string;
+  /** DPoP and client authentication; default: DPoP allowed, Private Key JWT. */
+  modes?: SecurityModes;
   /** Receives every output line of every part; default: discarded. */
   output?: (part: PartName, line: string) => void;
   /** How long one part may take to become healthy. */
@@ -83,6 +86,7 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
       ? {}
       : { functionDeadlineMs: options.functionDeadlineMs }),
     ...(options.databasePath === undefined ? {} : { databasePath: options.databasePath }),
+    ...(options.modes === undefined ? {} : { modes: options.modes }),
   });
   await writeGeneratedFiles(config);
 

@@ -26,6 +26,8 @@ export const ENV_VARIABLES = [
   'AUTH0_DPOP_MODE',
   'API_PUBLIC_URL',
   'DPOP_NONCE_SECRET',
+  // Read by main.ts before validation: whether secure-api/.env is read at all.
+  'SECURE_API_SKIP_ENV_FILE',
 ] as const;
 
 const LOG_LEVELS: readonly LogLevel[] = [

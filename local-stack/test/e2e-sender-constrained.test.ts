@@ -1,0 +1,149 @@
+// The whole system in its default modes, as `npm start` runs it: Private Key JWT towards the
+// Auth0 stand-in (no client secret anywhere) and DPoP-bound tokens (stand-in and secure-api on
+// `allowed`), real child processes on free ports, with a temporary state directory. Also the
+// design card's third way in: a Bearer token from `npm run token`, then curl against the API.
+// e2e.test.ts runs the client-secret and Bearer-only modes.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { startSystem, type RunningSystem } from '../src/launcher/system';
+import { type TokenRequestSummary } from '../src';
+import { isAlive } from './process-state';
+
+const ROOT = join(__dirname, '..', '..');
+const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
+
+let system: RunningSystem;
+let stateDir: string;
+const output: string[] = [];
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'local-stack-e2e-dpop-'));
+  system = await startSystem({
+    stateDir,
+    enableControl: true,
+    output: (part, line) => {
+      output.push(`[${part}] ${line}`);
+      if (process.env.E2E_VERBOSE === 'true') process.stdout.write(`[${part}] ${line}\n`);
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  const pids = system?.pids() ?? [];
+  await system?.stop();
+  for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  rmSync(stateDir, { recursive: true, force: true });
+}, 30_000);
+
+function functionsEnvFile(): Record<string, string | undefined> {
+  return parseEnv(readFileSync(system.config.functionsEnvFile, 'utf8'));
+}
+
+async function tokenRequests(): Promise<TokenRequestSummary[]> {
+  const response = await fetch(`${system.urls.auth0}__control/token-requests`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { requests: TokenRequestSummary[] }).requests;
+}
+
+function npmRunToken(): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'local-stack/dist/bin/print-token.js')], {
+      env: { PATH: process.env.PATH ?? '', LOCAL_STACK_DIR: stateDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe('the local system in its default modes (Private Key JWT, DPoP allowed)', () => {
+  it('LS20: no client secret exists: not in the functions’ settings, not at the stand-in', async () => {
+    const env = functionsEnvFile();
+    expect(env.AUTH0_CLIENT_SECRET).toBeUndefined();
+    expect(env.AUTH0_CLIENT_ASSERTION_KEY).toEqual(expect.any(String));
+    expect(env.DPOP_PRIVATE_KEY).toEqual(expect.any(String));
+    expect(env.API_BASE_URL).toBe(system.urls.api);
+    const guess = await fetch(`${system.urls.auth0}oauth/token`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: system.config.auth0.clientId,
+        client_secret: 'local-m2m-secret-change-me',
+        audience: system.config.auth0.audience,
+      }),
+    });
+    expect(guess.status).toBe(401);
+  });
+
+  it('LS21: curl with the token from `npm run token` gets 200 from /secure (Bearer in allowed mode)', async () => {
+    const { code, out, err } = await npmRunToken();
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    const token = out.trim();
+    expect(token).toMatch(JWT);
+    const secure = await fetch(`${system.urls.api}/secure`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(secure.status).toBe(200);
+    const lookup = await fetch(`${system.urls.api}/customers?phone=%2B15005550001`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(lookup.status).toBe(200);
+    // The README's third curl command.
+    const logged = await fetch(`${system.urls.api}/customers/cus_001/interactions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel: 'voice', summary: 'Asked about billing' }),
+    });
+    expect(logged.status).toBe(201);
+  });
+
+  it('LS22: /test-api-call makes a DPoP-bound call: the token’s cnf.jkt is the functions’ key', async () => {
+    const response = await fetch(system.urls.testApiCall, {
+      headers: { Accept: 'application/json' },
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    const body = JSON.parse(text) as {
+      api?: { status: number };
+      token?: { claims?: { cnf?: { jkt?: string } } };
+    };
+    expect(body.api?.status).toBe(200);
+    const { d: _private, ...publicJwk } = JSON.parse(functionsEnvFile().DPOP_PRIVATE_KEY!) as JWK;
+    const jkt = await calculateJwkThumbprint(publicJwk);
+    expect(body.token?.claims?.cnf?.jkt).toBe(jkt);
+    expect(text).toContain('DPoP');
+    expect(text).not.toMatch(JWT);
+  });
+
+  it('LS23: every token request of the functions carried an assertion and a proof, never a secret', async () => {
+    const requests = await tokenRequests();
+    // LS21's request came from `npm run token` (an assertion, no proof); the others from the functions.
+    const fromFunctions = requests.filter((r) => r.dpopProofSent);
+    expect(fromFunctions.length).toBeGreaterThanOrEqual(1);
+    for (const r of requests) {
+      expect(r.clientSecretSent).toBe(false);
+      expect(r.clientAssertionSent).toBe(true);
+      expect(r.parameters).not.toContain('client_secret');
+    }
+  });
+
+  it('LS24: no log line holds a token, an assertion or either private key', () => {
+    const log = output.join('\n');
+    expect(log).not.toMatch(JWT);
+    const env = functionsEnvFile();
+    for (const name of ['DPOP_PRIVATE_KEY', 'AUTH0_CLIENT_ASSERTION_KEY']) {
+      const d = (JSON.parse(env[name]!) as JWK).d!;
+      expect(log).not.toContain(d);
+    }
+  });
+});
