@@ -224,6 +224,9 @@ describe('each part’s whole configuration comes from the launcher', () => {
     cpSync(join(ROOT, 'secure-api', 'dist'), join(root, 'secure-api', 'dist'), {
       recursive: true,
     });
+    cpSync(join(ROOT, 'secure-api', 'migrations'), join(root, 'secure-api', 'migrations'), {
+      recursive: true,
+    });
     cpSync(join(ROOT, 'secure-api', 'package.json'), join(root, 'secure-api', 'package.json'));
     symlinkSync(join(ROOT, 'secure-api', 'node_modules'), join(root, 'secure-api', 'node_modules'));
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
