@@ -1,0 +1,46 @@
+// Resident memory of the system's long-lived processes, from /proc (Linux): sampled at the
+// start and the end of the load. A part restarted during the run is compared from the first
+// sample of its new process.
+import { readFileSync } from 'node:fs';
+import { type PartName } from '../launcher/parts';
+import { type ProcessMemory } from './soak-verdict';
+
+export function rssKb(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export class MemorySampler {
+  private readonly first = new Map<PartName, { pid: number; kb: number }>();
+  private readonly last = new Map<PartName, { pid: number; kb: number }>();
+
+  constructor(
+    private readonly parts: readonly PartName[],
+    private readonly pidOf: (part: PartName) => number | undefined,
+  ) {}
+
+  sample(): void {
+    for (const part of this.parts) {
+      const pid = this.pidOf(part);
+      if (pid === undefined) continue;
+      const kb = rssKb(pid);
+      if (kb === null) continue;
+      const first = this.first.get(part);
+      if (first === undefined || first.pid !== pid) this.first.set(part, { pid, kb });
+      this.last.set(part, { pid, kb });
+    }
+  }
+
+  result(): ProcessMemory[] {
+    return this.parts.flatMap((part) => {
+      const first = this.first.get(part);
+      const last = this.last.get(part);
+      return first && last ? [{ part, startKb: first.kb, endKb: last.kb }] : [];
+    });
+  }
+}
