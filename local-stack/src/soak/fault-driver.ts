@@ -31,6 +31,8 @@ export interface FaultDriverOptions {
   tokenLifetimeS: number;
   postgres: PostgresCluster | null;
   log: (line: string) => void;
+  /** Called when a restarted part is ready again. */
+  onRestarted?: (part: 'api') => void;
 }
 
 type Service = 'auth0' | 'sync';
@@ -147,6 +149,7 @@ export class FaultDriver {
         const downMs = (w.endS - this.nowS()) * 1000;
         if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
         await this.o.system.startPart('api');
+        this.o.onRestarted?.('api');
         await this.end(w);
       } else if (w.kind === 'postgres-restart') {
         if (this.o.postgres === null) w.problem = 'no PostgreSQL in this run';

@@ -154,19 +154,22 @@ const FULL_180: ReadonlyArray<Omit<FaultWindow, 'id'>> = [
   { kind: 'postgres-restart', startS: 155, endS: 160 },
 ];
 
-/** The 20-second schedule of the test: every fault, shorter, still overlapping. */
+/**
+ * The 20-second schedule of the test: every fault, shorter, still overlapping, with quiet
+ * seconds between them so that "outside the windows" is measured too.
+ */
 const SHORT_20: ReadonlyArray<Omit<FaultWindow, 'id'>> = [
   { kind: 'short-token-lifetime', startS: 0, endS: 20 },
-  { kind: 'sync-unavailable', startS: 1, endS: 4 },
-  { kind: 'auth0-rate-limit', startS: 3, endS: 6 },
-  { kind: 'api-restart', startS: 6, endS: 8 },
-  { kind: 'sync-slow', startS: 9, endS: 11 },
-  { kind: 'auth0-error', startS: 10, endS: 12 },
-  { kind: 'jwks-unreachable', startS: 12, endS: 15 },
-  { kind: 'key-rotation', startS: 13, endS: 14 },
-  { kind: 'auth0-hang', startS: 15, endS: 17 },
-  { kind: 'postgres-restart', startS: 16, endS: 17 },
-  { kind: 'burst', startS: 17, endS: 19 },
+  { kind: 'sync-unavailable', startS: 2, endS: 4 },
+  { kind: 'auth0-rate-limit', startS: 3, endS: 5 },
+  { kind: 'api-restart', startS: 7, endS: 8 },
+  { kind: 'jwks-unreachable', startS: 12, endS: 14 },
+  { kind: 'key-rotation', startS: 12.5, endS: 13 },
+  { kind: 'auth0-error', startS: 13, endS: 15 },
+  { kind: 'sync-slow', startS: 16, endS: 17 },
+  { kind: 'auth0-hang', startS: 16, endS: 17 },
+  { kind: 'postgres-restart', startS: 17, endS: 18 },
+  { kind: 'burst', startS: 18, endS: 19 },
 ];
 
 export interface ScheduleOptions {

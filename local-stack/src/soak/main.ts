@@ -37,8 +37,11 @@ async function main(): Promise<number> {
   const say = (line: string): void => void process.stdout.write(`[soak] ${line}\n`);
 
   const postgres = chooseDatabase(database, rootDir).kind === 'postgres';
-  say(`${seconds} s at ${rate} invocations/s; fault schedule (seconds from the start of the load):`);
-  for (const line of describeSchedule(faultSchedule({ seconds, postgres, variant }))) say(`  ${line}`);
+  say(
+    `${seconds} s at ${rate} invocations/s; fault schedule (seconds from the start of the load):`,
+  );
+  for (const line of describeSchedule(faultSchedule({ seconds, postgres, variant })))
+    say(`  ${line}`);
   say(`  (short token lifetime: ${shortTokenLifetimeS(variant)} s)`);
 
   const result = await runSoak({

@@ -30,8 +30,19 @@ export class MemorySampler {
       if (pid === undefined) continue;
       const kb = rssKb(pid);
       if (kb === null) continue;
-      const first = this.first.get(part);
-      if (first === undefined || first.pid !== pid) this.first.set(part, { pid, kb });
+      // A restarted part's first sample is taken by rebase(), once it is ready: a process
+      // sampled while it starts has not loaded its code yet.
+      if (!this.first.has(part)) this.first.set(part, { pid, kb });
+      this.last.set(part, { pid, kb });
+    }
+  }
+
+  /** The part was restarted and is ready: growth is measured from its new process. */
+  rebase(part: PartName): void {
+    const pid = this.pidOf(part);
+    const kb = pid === undefined ? null : rssKb(pid);
+    if (pid !== undefined && kb !== null) {
+      this.first.set(part, { pid, kb });
       this.last.set(part, { pid, kb });
     }
   }
@@ -40,7 +51,9 @@ export class MemorySampler {
     return this.parts.flatMap((part) => {
       const first = this.first.get(part);
       const last = this.last.get(part);
-      return first && last ? [{ part, startKb: first.kb, endKb: last.kb }] : [];
+      return first && last && first.pid === last.pid
+        ? [{ part, startKb: first.kb, endKb: last.kb }]
+        : [];
     });
   }
 }

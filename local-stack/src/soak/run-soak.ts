@@ -26,9 +26,11 @@ export interface SoakOptions {
   variant: 'full' | 'short';
   database: DatabaseChoice;
   /**
-   * twilio-run forks a new Node process for every invocation (about 0.7 s of CPU each here),
-   * which no machine sustains at 20/s; by default the soak runs the functions in twilio-run's
-   * own process instead, like one warm Twilio container. True keeps the fork per invocation.
+   * twilio-run forks a new Node process for every invocation (about 0.5 s of CPU each here),
+   * which a small machine does not sustain at 20/s, and in-process it clears the require cache
+   * per request (live reload), which grows its memory by megabytes per invocation. By default
+   * the soak therefore runs the functions in twilio-run's own process with modules kept
+   * (`--no-fork-process --no-live`), like one warm Twilio container. True keeps the fork.
    */
   forkPerInvocation?: boolean;
   rootDir?: string;
@@ -91,7 +93,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       enableControl: true,
       functionDeadlineMs: FUNCTION_DEADLINE_MS,
       ...(cluster === null ? {} : { extraEnvironment: { api: { DATABASE_URL: cluster.url } } }),
-      ...(o.forkPerInvocation === true ? {} : { extraArguments: { functions: ['--no-fork-process'] } }),
+      ...(o.forkPerInvocation === true
+        ? {}
+        : { extraArguments: { functions: ['--no-fork-process', '--no-live'] } }),
       output: (part, line) => {
         captured.push([part, line]);
         o.partOutput?.(part, line);
@@ -109,8 +113,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       variant: o.variant,
     });
     const tokenLifetimeS = shortTokenLifetimeS(o.variant);
-    const driver = new FaultDriver({ system, windows, tokenLifetimeS, postgres: cluster, log });
     const memory = new MemorySampler(PARTS, (part) => running.pidOf(part));
+    const driver = new FaultDriver({
+      system,
+      windows,
+      tokenLifetimeS,
+      postgres: cluster,
+      log,
+      onRestarted: (part) => memory.rebase(part),
+    });
     memory.sample();
     await fetch(`${system.urls.auth0}__control/reset`, { method: 'POST' });
     await fetch(`${system.urls.sync}/__control/reset`, { method: 'POST' });
@@ -121,15 +132,21 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       abort.abort();
     });
     const perSecondTokens: number[] = [];
-    let lastTokenRequests = 0;
+    const refusedPerSecond: number[] = [];
+    let last = { tokenRequests: 0, tokensIssued: 0 };
     const sampler = setInterval(() => {
       memory.sample();
-      void readCounters<{ tokenRequests: number }>(running.urls.auth0)
+      void readCounters<typeof last>(running.urls.auth0)
         .then((c) => {
-          perSecondTokens.push(c.tokenRequests - lastTokenRequests);
-          lastTokenRequests = c.tokenRequests;
+          const requests = c.tokenRequests - last.tokenRequests;
+          perSecondTokens.push(requests);
+          refusedPerSecond.push(requests - (c.tokensIssued - last.tokensIssued));
+          last = c;
         })
-        .catch(() => perSecondTokens.push(0));
+        .catch(() => {
+          perSecondTokens.push(0);
+          refusedPerSecond.push(0);
+        });
     }, 1000);
 
     const runId = `soak-${randomBytes(4).toString('hex')}`;
@@ -171,6 +188,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       functionLog,
       tokenRequests: auth0.tokenRequests,
       tokensIssued: auth0.tokensIssued,
+      refusedPerSecond,
       syncReads: sync.reads,
       syncWrites: sync.writes,
       stored,
@@ -209,6 +227,7 @@ export function functionLogEntry(line: string, atMs: number): FunctionLogEntry |
   if (start < 0) return undefined;
   try {
     const record = JSON.parse(line.slice(start)) as {
+      code?: unknown;
       events?: unknown;
       timings?: { totalMs?: unknown };
     };
@@ -216,7 +235,12 @@ export function functionLogEntry(line: string, atMs: number): FunctionLogEntry |
       ? record.events.filter((e): e is string => typeof e === 'string')
       : [];
     const totalMs = typeof record.timings?.totalMs === 'number' ? record.timings.totalMs : 0;
-    return { atMs, totalMs, events };
+    return {
+      atMs,
+      totalMs,
+      events,
+      ...(typeof record.code === 'string' ? { code: record.code } : {}),
+    };
   } catch {
     return undefined;
   }

@@ -98,8 +98,10 @@ export function soakChartSvg(r: SoakResult): string {
       `<tspan fill="#2563eb">━</tspan> p99 latency (right axis)  <tspan fill="#7c3aed">▼</tspan> token requests  ` +
       `<tspan fill="#f59e0b">■</tspan> fault windows</text>`,
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="Liberation Sans, Arial, sans-serif">` +
-    `<rect width="100%" height="100%" fill="#fff"/>${parts.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="Liberation Sans, Arial, sans-serif">` +
+    `<rect width="100%" height="100%" fill="#fff"/>${parts.join('')}</svg>`
+  );
 }
 
 /** Renders the chart to `pngPath` in headless Chromium (no browser download, no network). */
@@ -111,7 +113,13 @@ export async function renderSoakChart(r: SoakResult, pngPath: string): Promise<v
     headless: true,
     viewport: { width: WIDTH, height: HEIGHT },
     deviceScaleFactor: 1,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+    ],
   });
   try {
     const page = await context.newPage();

@@ -52,9 +52,9 @@ export function soakTable(r: SoakResult): string {
   );
   const t = v.tokenRequestsByCause;
   lines.push(
-    `tokens: ${r.counters.auth0.tokenRequests} requests (${r.counters.auth0.tokensIssued} issued) ` +
-      `for ${v.rollovers} rollovers: rollover ${t.rollover}, Sync fault ${t.sync}, ` +
-      `Auth0 fault ${t.auth0}, API ${t.api}, unexplained ${t.unexplained}, unattributed ${v.tokenRequestsUnattributed}`,
+    `tokens: ${r.counters.auth0.tokenRequests} requests, ${r.counters.auth0.tokensIssued} issued, ` +
+      `${v.rollovers} rollovers: renewals ${t.rollover}, direct in Sync faults ${t.sync}, ` +
+      `refused in Auth0 faults ${t.auth0}, after API refusal ${t.api}, unexplained ${t.unexplained}`,
   );
   lines.push(
     `Sync: ${r.counters.sync.reads} reads, ${r.counters.sync.writes} writes (${r.counters.sync.conflicts} conflicts); ` +

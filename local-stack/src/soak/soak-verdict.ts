@@ -3,7 +3,7 @@
 // token requests within rollovers + 1 plus the fetches the faults explain, 100 % success
 // outside the windows, no secret in any output, bounded memory growth. The same code judges
 // the 180 s run and the 20 s test; nothing here depends on timings beyond the recorded ones.
-import { FAULTS, type FailureCode, type FaultKind } from './fault-schedule';
+import { FAULTS, type FailureCode } from './fault-schedule';
 import { type PlayedWindow } from './fault-driver';
 import { type InvocationRecord } from './studio-load';
 
@@ -20,6 +20,8 @@ export interface FunctionLogEntry {
   atMs: number;
   totalMs: number;
   events: string[];
+  /** The invocation's error code; undefined when it succeeded. */
+  code?: string;
 }
 
 export interface ProcessMemory {
@@ -36,6 +38,8 @@ export interface SoakMeasurements {
   /** Token requests the Auth0 stand-in counted during the load. */
   tokenRequests: number;
   tokensIssued: number;
+  /** Per second of the load: token requests the stand-in refused (requests − issued). */
+  refusedPerSecond: number[];
   syncReads: number;
   syncWrites: number;
   /** Rows stored per CallSid (this run's interactions only); null when unreadable. */
@@ -79,7 +83,7 @@ export interface SoakVerdict {
   replayed: number;
   rollovers: number;
   tokenRequestsByCause: Record<TokenRequestCause, number>;
-  /** Token requests Auth0 counted that no function log line reported. */
+  /** Issued tokens that no function log line reports (counted as renewals). */
   tokenRequestsUnattributed: number;
 }
 
@@ -130,40 +134,41 @@ function latencyRow(label: string, records: readonly InvocationRecord[]): Latenc
   };
 }
 
-/** Why one logged invocation asked Auth0 for tokens, request by request. */
-function causesOf(entry: FunctionLogEntry): TokenRequestCause[] {
-  const count = (name: string) => entry.events.filter((e) => e === name).length;
-  let requests = count('token_request');
-  const causes: TokenRequestCause[] = [];
-  const take = (cause: TokenRequestCause, n: number) => {
-    const used = Math.min(n, requests);
-    for (let i = 0; i < used; i++) causes.push(cause);
-    requests -= used;
-  };
-  // A retry after a 429/5xx/timeout is one request more, caused by Auth0.
-  take('auth0', count('token_retry') + count('token_rate_limit_wait'));
-  // A token fetched because the API refused the one in hand.
-  take('api', count('token_rejected_by_api'));
-  // Fetched without Sync, or after waiting in vain for the refresher Sync should have shown.
-  const viaSyncTrouble = ['token_fetched_without_sync', 'sync_unavailable', 'wait_gave_up'].some(
-    (name) => entry.events.includes(name),
-  );
-  take(viaSyncTrouble ? 'sync' : 'rollover', requests);
-  return causes;
+/**
+ * Why one logged invocation got a token from Auth0: fetched without Sync (or after waiting in
+ * vain for a refresher Sync should have shown), fetched because the API refused the one in
+ * hand, or a plain renewal. Null when it got none (no request, or every request refused).
+ */
+function issuedCause(entry: FunctionLogEntry): 'sync' | 'api' | 'rollover' | null {
+  if (!entry.events.includes('token_request')) return null;
+  if (entry.code?.startsWith('TOKEN_') === true || entry.events.includes('refresh_ahead_failed')) {
+    return null;
+  }
+  if (entry.events.includes('token_rejected_by_api')) return 'api';
+  const syncTrouble = ['token_fetched_without_sync', 'sync_unavailable', 'wait_gave_up'];
+  if (syncTrouble.some((name) => entry.events.includes(name))) return 'sync';
+  return 'rollover';
 }
 
-const CAUSE_KINDS: Record<'sync' | 'auth0' | 'api', FaultKind[]> = {
-  sync: (Object.keys(FAULTS) as FaultKind[]).filter(
-    (k) => FAULTS[k].explainsTokenRequests === 'sync',
-  ),
-  auth0: (Object.keys(FAULTS) as FaultKind[]).filter(
-    (k) => FAULTS[k].explainsTokenRequests === 'auth0',
-  ),
-  api: (Object.keys(FAULTS) as FaultKind[]).filter(
-    (k) => FAULTS[k].explainsTokenRequests === 'api',
-  ),
-};
+function explainedBy(
+  cause: 'sync' | 'auth0' | 'api',
+  startMs: number,
+  endMs: number,
+  windows: readonly PlayedWindow[],
+): boolean {
+  return windows.some(
+    (w) =>
+      FAULTS[w.kind].explainsTokenRequests === cause &&
+      overlaps(startMs, endMs, w, FAULTS[w.kind].afterEffectS),
+  );
+}
 
+/**
+ * Token requests by cause. Refused requests (the stand-in answered 429/500 or hung) are
+ * explained when their second lies in an Auth0 fault window; issued tokens are renewals unless
+ * the invocation that got one says Sync or the API made it fetch (and a window explains that).
+ * Everything not explained counts against the budget of rollovers + 1.
+ */
 export function tokenAccounting(m: SoakMeasurements): {
   byCause: Record<TokenRequestCause, number>;
   unattributed: number;
@@ -176,35 +181,41 @@ export function tokenAccounting(m: SoakMeasurements): {
     api: 0,
     unexplained: 0,
   };
-  let logged = 0;
+  m.refusedPerSecond.forEach((refused, second) => {
+    if (refused <= 0) return;
+    // The counters are read once a second: the refusals happened in the second before.
+    const explained = explainedBy('auth0', (second - 1) * 1000, (second + 1) * 1000, m.windows);
+    byCause[explained ? 'auth0' : 'unexplained'] += refused;
+  });
+  const refusedCounted = m.refusedPerSecond.reduce((sum, n) => sum + Math.max(0, n), 0);
+  // Refusals after the last sample (the load's final second) are Auth0's too if a window is open.
+  const refusedLeft = Math.max(0, m.tokenRequests - m.tokensIssued - refusedCounted);
+  byCause.unexplained += refusedLeft;
+
+  let attributed = 0;
   for (const entry of m.functionLog) {
-    for (const cause of causesOf(entry)) {
-      logged += 1;
-      if (cause === 'rollover') {
-        byCause.rollover += 1;
-        continue;
-      }
-      if (cause === 'unexplained') continue;
-      const startMs = entry.atMs - entry.totalMs;
-      const explained = m.windows.some(
-        (w) =>
-          CAUSE_KINDS[cause].includes(w.kind) &&
-          overlaps(startMs, entry.atMs, w, FAULTS[w.kind].afterEffectS),
-      );
-      byCause[explained ? cause : 'unexplained'] += 1;
-    }
+    const cause = issuedCause(entry);
+    if (cause === null) continue;
+    attributed += 1;
+    if (cause === 'rollover') continue;
+    const explained = explainedBy(cause, entry.atMs - entry.totalMs, entry.atMs, m.windows);
+    byCause[explained ? cause : 'unexplained'] += 1;
   }
+  // Renewals are what is left of the issued tokens once the explained ones are taken out.
+  const explainedIssued = byCause.sync + byCause.api;
+  byCause.rollover = Math.max(0, m.tokensIssued - explainedIssued);
   const shortWindow = m.windows.find((w) => w.kind === 'short-token-lifetime');
   const shortS = shortWindow ? shortWindow.actualEndS - shortWindow.actualStartS : 0;
   const rollovers = Math.floor(shortS / (RENEWAL_FRACTION * m.tokenLifetimeS));
-  return { byCause, unattributed: Math.max(0, m.tokenRequests - logged), rollovers };
+  return { byCause, unattributed: Math.max(0, m.tokensIssued - attributed), rollovers };
 }
 
 export function judgeSoak(m: SoakMeasurements): SoakVerdict {
   const records = m.records;
   const failures = records.filter((r) => !r.ok);
   const failuresByCode: Record<string, number> = {};
-  for (const r of failures) failuresByCode[r.code ?? 'UNKNOWN'] = (failuresByCode[r.code ?? 'UNKNOWN'] ?? 0) + 1;
+  for (const r of failures)
+    failuresByCode[r.code ?? 'UNKNOWN'] = (failuresByCode[r.code ?? 'UNKNOWN'] ?? 0) + 1;
   const unexplained = failures.filter((r) => explainingWindows(r, m.windows).length === 0);
   const late = records.filter(
     (r) => r.status === null || r.endMs - r.startMs > TWILIO_INVOCATION_LIMIT_MS,
@@ -229,7 +240,7 @@ export function judgeSoak(m: SoakMeasurements): SoakVerdict {
 
   const tokens = tokenAccounting(m);
   const budget = tokens.rollovers + 1;
-  const plainRequests = tokens.byCause.rollover + tokens.byCause.unexplained + tokens.unattributed;
+  const plainRequests = tokens.byCause.rollover + tokens.byCause.unexplained;
 
   const memoryOver = m.memory.filter(
     (p) => p.endKb - p.startKb > Math.max(RSS_GROWTH_FLOOR_KB, RSS_GROWTH_RATIO * p.startKb),
@@ -270,10 +281,10 @@ export function judgeSoak(m: SoakMeasurements): SoakVerdict {
       name: 'token requests ≤ rollovers + 1, the rest explained by faults',
       pass: plainRequests <= budget,
       detail:
-        `${m.tokenRequests} requests: ${tokens.byCause.rollover} rollover, ` +
-        `${tokens.byCause.sync} Sync fault, ${tokens.byCause.auth0} Auth0 fault, ` +
-        `${tokens.byCause.api} API, ${tokens.byCause.unexplained} unexplained, ` +
-        `${tokens.unattributed} unattributed; budget ${budget} (${tokens.rollovers} rollovers + 1)`,
+        `${m.tokenRequests} requests, ${m.tokensIssued} issued: ${tokens.byCause.rollover} renewals, ` +
+        `${tokens.byCause.sync} direct (Sync fault), ${tokens.byCause.auth0} refused (Auth0 fault), ` +
+        `${tokens.byCause.api} after an API refusal, ${tokens.byCause.unexplained} unexplained; ` +
+        `budget ${budget} (${tokens.rollovers} rollovers + 1)`,
     },
     {
       name: '100 % success outside the fault windows',
@@ -288,9 +299,7 @@ export function judgeSoak(m: SoakMeasurements): SoakVerdict {
     {
       name: `RSS growth ≤ max(${RSS_GROWTH_FLOOR_KB / 1024} MiB, ${RSS_GROWTH_RATIO * 100} %) per process`,
       pass: memoryOver.length === 0 && m.memory.length > 0,
-      detail: m.memory
-        .map((p) => `${p.part} ${mib(p.startKb)}→${mib(p.endKb)} MiB`)
-        .join(', '),
+      detail: m.memory.map((p) => `${p.part} ${mib(p.startKb)}→${mib(p.endKb)} MiB`).join(', '),
     },
     {
       name: 'every fault applied as scheduled',
@@ -336,7 +345,10 @@ export function judgeSoak(m: SoakMeasurements): SoakVerdict {
 function describeFailures(records: readonly InvocationRecord[]): string {
   return records
     .slice(0, 5)
-    .map((r) => `${r.code ?? '?'} (${r.kind}, ${(r.startMs / 1000).toFixed(1)}–${(r.endMs / 1000).toFixed(1)} s)`)
+    .map(
+      (r) =>
+        `${r.code ?? '?'} (${r.kind}, ${(r.startMs / 1000).toFixed(1)}–${(r.endMs / 1000).toFixed(1)} s)`,
+    )
     .join(', ')
     .concat(records.length > 5 ? ', …' : '');
 }

@@ -36,7 +36,10 @@ export async function storedInteractions(
   return bySid;
 }
 
-function sqliteRows(source: { path: string; rootDir: string }, prefix: string): Array<[string, number]> {
+function sqliteRows(
+  source: { path: string; rootDir: string },
+  prefix: string,
+): Array<[string, number]> {
   // secure-api's own driver, resolved from its package: local-stack adds no SQLite dependency.
   const requireFromApi = createRequire(join(source.rootDir, 'secure-api', 'package.json'));
   const Database = requireFromApi('better-sqlite3') as SqliteConstructor;
