@@ -68,6 +68,9 @@ export interface SoakResult {
   verdict: SoakVerdict;
   perSecond: PerSecond[];
   records: InvocationRecord[];
+  /** The functions' own account of each invocation (events, total time). */
+  functionLog: FunctionLogEntry[];
+  refusedPerSecond: number[];
 }
 
 /** The functions' deadline in the soak: the default, as deployed. */
@@ -213,6 +216,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       verdict,
       perSecond: perSecondSeries(load.records, perSecondTokens, o.seconds),
       records: load.records,
+      functionLog,
+      refusedPerSecond,
     };
   } finally {
     await system?.stop();

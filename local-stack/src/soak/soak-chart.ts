@@ -35,6 +35,14 @@ export function soakChartSvg(r: SoakResult): string {
   faults.forEach((w, i) => {
     const x0 = x(w.actualStartS);
     const x1 = Math.max(x0 + 2, x(w.actualEndS));
+    // The documented after-effect (a cooldown, a rate-limit reset), lighter.
+    const tail = FAULTS[w.kind].explains.length > 0 ? FAULTS[w.kind].afterEffectS : 0;
+    if (tail > 0) {
+      const x2 = Math.min(WIDTH - MARGIN.right, x(w.actualEndS + tail));
+      parts.push(
+        `<rect x="${x1}" y="${MARGIN.top}" width="${Math.max(0, x2 - x1)}" height="${plotH}" fill="#f59e0b" fill-opacity="0.06"/>`,
+      );
+    }
     parts.push(
       `<rect x="${x0}" y="${MARGIN.top}" width="${x1 - x0}" height="${plotH}" fill="#f59e0b" fill-opacity="0.13"/>`,
       `<text x="${x0 + 2}" y="${MARGIN.top + 12 + (i % 3) * 12}" font-size="11" fill="#92400e">${w.id}</text>`,
@@ -96,7 +104,7 @@ export function soakChartSvg(r: SoakResult): string {
     `<text x="${MARGIN.left}" y="${axisY + 36}" font-size="12" fill="#444">` +
       `<tspan fill="#16a34a">■</tspan> successes/s  <tspan fill="#dc2626">■</tspan> failures/s  ` +
       `<tspan fill="#2563eb">━</tspan> p99 latency (right axis)  <tspan fill="#7c3aed">▼</tspan> token requests  ` +
-      `<tspan fill="#f59e0b">■</tspan> fault windows</text>`,
+      `<tspan fill="#f59e0b">■</tspan> fault windows (lighter: their after-effect)</text>`,
   );
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="Liberation Sans, Arial, sans-serif">` +

@@ -198,7 +198,12 @@ export function tokenAccounting(m: SoakMeasurements): {
     if (cause === null) continue;
     attributed += 1;
     if (cause === 'rollover') continue;
-    const explained = explainedBy(cause, entry.atMs - entry.totalMs, entry.atMs, m.windows);
+    const startMs = entry.atMs - entry.totalMs;
+    // Waiting in vain for the refresher is also what an Auth0 fault does (its fetch failed).
+    const explained =
+      explainedBy(cause, startMs, entry.atMs, m.windows) ||
+      (entry.events.includes('wait_gave_up') &&
+        explainedBy('auth0', startMs, entry.atMs, m.windows));
     byCause[explained ? cause : 'unexplained'] += 1;
   }
   // Renewals are what is left of the issued tokens once the explained ones are taken out.
