@@ -21,6 +21,8 @@ export interface PostgresCluster {
   /** `postgres://postgres@127.0.0.1:<port>/soak` (trust on loopback: no password). */
   url: string;
   port: number;
+  /** The temporary directory holding the data, the socket and the server log. */
+  directory: string;
   /** Restarts the server (fast shutdown: open connections are cut, as in a failover). */
   restart(): Promise<void>;
   /** One SQL statement through psql; rows as tab-separated lines. */
@@ -81,6 +83,7 @@ export async function startPostgresCluster(binDir = postgresBinDir()): Promise<P
   return {
     url: `postgres://${SUPERUSER}@127.0.0.1:${port}/${DATABASE}`,
     port,
+    directory: dir,
     async restart() {
       await pgCtl('restart', ['-m', 'fast', '-o', serverOptions]);
     },
