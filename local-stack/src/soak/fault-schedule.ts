@@ -55,6 +55,8 @@ export interface FaultDescription {
   afterEffectS: number;
   /** Whether this fault explains direct token fetches / token retries (see token accounting). */
   explainsTokenRequests: 'sync' | 'auth0' | 'api' | null;
+  /** How long it still explains token requests after it ends; default afterEffectS. */
+  tokenAfterEffectS?: number;
   /** A setting over the whole run rather than a fault: "outside the windows" ignores it. */
   background?: boolean;
 }
@@ -66,6 +68,8 @@ export const DEFAULT_TOKEN_LIFETIME_S = 86_400;
 export const SYNC_SLOW_DELAY_MS = 3000;
 export const RATE_LIMIT_RESET_S = 5;
 export const BURST_FACTOR = 5;
+/** How long the functions' token cache leaves Sync alone after a Sync failure. */
+export const SYNC_DOWN_BACKOFF_S = 30;
 
 export const FAULTS: Readonly<Record<FaultKind, FaultDescription>> = {
   'short-token-lifetime': {
@@ -79,12 +83,17 @@ export const FAULTS: Readonly<Record<FaultKind, FaultDescription>> = {
     title: 'Sync answers 503',
     explains: [],
     afterEffectS: 1,
+    // After a failed Sync call the functions skip Sync for 30 s (the token cache's
+    // SYNC_DOWN_BACKOFF_MS) and fetch directly when their memory holds no usable token.
+    tokenAfterEffectS: SYNC_DOWN_BACKOFF_S + 1,
     explainsTokenRequests: 'sync',
   },
   'sync-slow': {
     title: `Sync slow (${SYNC_SLOW_DELAY_MS / 1000} s)`,
     explains: ['DEADLINE_EXCEEDED'],
     afterEffectS: SYNC_SLOW_DELAY_MS / 1000 + 1,
+    // A read slower than the cache's cap counts as Sync down: the same 30 s without Sync.
+    tokenAfterEffectS: SYNC_DOWN_BACKOFF_S + SYNC_SLOW_DELAY_MS / 1000 + 1,
     explainsTokenRequests: 'sync',
   },
   'auth0-rate-limit': {

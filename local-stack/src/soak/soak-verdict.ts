@@ -159,7 +159,7 @@ function explainedBy(
   return windows.some(
     (w) =>
       FAULTS[w.kind].explainsTokenRequests === cause &&
-      overlaps(startMs, endMs, w, FAULTS[w.kind].afterEffectS),
+      overlaps(startMs, endMs, w, FAULTS[w.kind].tokenAfterEffectS ?? FAULTS[w.kind].afterEffectS),
   );
 }
 
