@@ -294,6 +294,8 @@ describe('the 20-second soak of the whole system', () => {
     expect(v.storedInteractions).toBeGreaterThanOrEqual(acknowledged.size);
     expect(v.invocations).toBe(result.records.length);
     expect(result.counters.auth0.tokensIssued).toBeGreaterThan(0);
+    // RSS was read for every long-lived part (secure-api from its new process).
+    expect(result.memory.map((p) => p.part).sort()).toEqual(['api', 'auth0', 'functions', 'sync']);
     // Every scheduled fault was played, and the API restart really happened.
     expect(result.windows.every((w) => w.actualEndS >= w.actualStartS)).toBe(true);
     expect(result.windows.find((w) => w.kind === 'api-restart')?.problem).toBeUndefined();

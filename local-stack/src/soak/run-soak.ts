@@ -14,7 +14,12 @@ import { faultSchedule, shortTokenLifetimeS, type FaultWindow } from './fault-sc
 import { MemorySampler } from './process-memory';
 import { postgresInstalled, startPostgresCluster, type PostgresCluster } from './postgres-cluster';
 import { SecretScanner, secretsOfEnvFile } from './secret-scan';
-import { judgeSoak, type FunctionLogEntry, type SoakVerdict } from './soak-verdict';
+import {
+  judgeSoak,
+  type FunctionLogEntry,
+  type ProcessMemory,
+  type SoakVerdict,
+} from './soak-verdict';
 import { storedInteractions, type StoredSource } from './stored-interactions';
 import { runStudioLoad, type InvocationRecord } from './studio-load';
 
@@ -68,6 +73,8 @@ export interface SoakResult {
   verdict: SoakVerdict;
   perSecond: PerSecond[];
   records: InvocationRecord[];
+  /** RSS of each long-lived process at the start and the end (a restarted one: since its restart). */
+  memory: ProcessMemory[];
   /** The functions' own account of each invocation (events, total time). */
   functionLog: FunctionLogEntry[];
   refusedPerSecond: number[];
@@ -184,6 +191,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }
     for (const [part, line] of captured) scanner.scan(`${part} output`, line);
 
+    const memoryResult = memory.result();
     const verdict = judgeSoak({
       records: load.records,
       notSent: load.notSent,
@@ -196,7 +204,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       syncWrites: sync.writes,
       stored,
       tokenLifetimeS,
-      memory: memory.result(),
+      memory: memoryResult,
       secretsFound: scanner.results(),
     });
     return {
@@ -216,6 +224,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       verdict,
       perSecond: perSecondSeries(load.records, perSecondTokens, o.seconds),
       records: load.records,
+      memory: memoryResult,
       functionLog,
       refusedPerSecond,
     };

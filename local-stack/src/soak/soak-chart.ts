@@ -29,6 +29,8 @@ export function soakChartSvg(r: SoakResult): string {
   const yLatency = (ms: number) => MARGIN.top + plotH - (ms / maxP99) * plotH;
   const barW = Math.max(1, plotW / seconds - 1);
   const parts: string[] = [];
+  /** Window labels, drawn last so that no bar hides them. */
+  const labels: string[] = [];
 
   // Fault windows: shaded bands, labelled in rows below the axis so overlaps stay readable.
   const faults = r.windows.filter((w) => FAULTS[w.kind].background !== true);
@@ -45,7 +47,9 @@ export function soakChartSvg(r: SoakResult): string {
     }
     parts.push(
       `<rect x="${x0}" y="${MARGIN.top}" width="${x1 - x0}" height="${plotH}" fill="#f59e0b" fill-opacity="0.13"/>`,
-      `<text x="${x0 + 2}" y="${MARGIN.top + 12 + (i % 3) * 12}" font-size="11" fill="#92400e">${w.id}</text>`,
+    );
+    labels.push(
+      `<text x="${x0 + 2}" y="${MARGIN.top + 12 + (i % 3) * 12}" font-size="11" fill="#92400e" stroke="#fff" stroke-width="3" paint-order="stroke">${w.id}</text>`,
     );
     const row = i % 4;
     const col = Math.floor(i / 4);
@@ -77,6 +81,7 @@ export function soakChartSvg(r: SoakResult): string {
     .map((p) => `${x(p.second) + barW / 2},${yLatency(p.p99Ms!)}`)
     .join(' ');
   parts.push(`<polyline points="${line}" fill="none" stroke="#2563eb" stroke-width="1.5"/>`);
+  parts.push(...labels);
 
   // Axes and labels.
   const axisY = MARGIN.top + plotH;
