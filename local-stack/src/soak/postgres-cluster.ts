@@ -2,9 +2,9 @@
 // into a temporary directory, the server on a free loopback port with its socket in that
 // directory, trust authentication on loopback only, removed afterwards. Run through
 // `runuser -u postgres` when this process is root (PostgreSQL refuses to run as root).
-// Debian's binaries by default; POSTGRES_BIN_DIR moves them.
+// Debian's binaries by default (the newest major installed); POSTGRES_BIN_DIR moves them.
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,8 +31,17 @@ export interface PostgresCluster {
   remove(): Promise<void>;
 }
 
+/** POSTGRES_BIN_DIR, else the newest Debian install (/usr/lib/postgresql/<major>/bin). */
 export function postgresBinDir(): string {
-  return process.env.POSTGRES_BIN_DIR ?? DEFAULT_POSTGRES_BIN_DIR;
+  if (process.env.POSTGRES_BIN_DIR) return process.env.POSTGRES_BIN_DIR;
+  const debian = '/usr/lib/postgresql';
+  const majors = existsSync(debian)
+    ? readdirSync(debian)
+        .filter((name) => /^\d+$/.test(name) && existsSync(join(debian, name, 'bin', 'initdb')))
+        .map(Number)
+        .sort((a, b) => b - a)
+    : [];
+  return majors.length > 0 ? join(debian, String(majors[0]), 'bin') : DEFAULT_POSTGRES_BIN_DIR;
 }
 
 export function postgresInstalled(binDir = postgresBinDir()): boolean {
