@@ -46,6 +46,7 @@ function healthy(over: Partial<SoakMeasurements> = {}): SoakMeasurements {
     syncWrites: 1,
     stored: new Map([['CA1', 1]]),
     tokenLifetimeS: 8,
+    functionDeadlineMs: 8000,
     memory: [{ part: 'api', startKb: 100_000, endKb: 110_000 }],
     secretsFound: [],
     ...over,
@@ -224,7 +225,7 @@ describe('soak verdict', () => {
     expect(failedCheck(leaking)).toEqual(['RSS growth ≤ max(64 MiB, 50 %) per process']);
   });
 
-  it('SK7: an invocation left unanswered, or answered after Twilio would have ended it, fails the verdict', () => {
+  it('SK7: an invocation left unanswered, answered after Twilio would have ended it, or past its own deadline fails the verdict', () => {
     const silent = call({ status: null, ok: false, code: 'NO_ANSWER', endMs: 15_500 });
     const m = healthy({
       records: [...healthy().records, silent],
@@ -232,7 +233,14 @@ describe('soak verdict', () => {
     });
     expect(failedCheck(m)).toEqual([
       'every failure explained by a fault window',
-      'every invocation answered within 10 s',
+      'every invocation answered within its deadline and 10 s',
+    ]);
+    // The function's own account of an invocation past its deadline fails it too.
+    const overrun = healthy({
+      functionLog: [{ atMs: 9000, totalMs: 8500, events: ['token_request'] }],
+    });
+    expect(failedCheck(overrun)).toEqual([
+      'every invocation answered within its deadline and 10 s',
     ]);
   });
 

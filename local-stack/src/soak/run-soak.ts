@@ -204,6 +204,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       syncWrites: sync.writes,
       stored,
       tokenLifetimeS,
+      functionDeadlineMs: FUNCTION_DEADLINE_MS,
       memory: memoryResult,
       secretsFound: scanner.results(),
     });
