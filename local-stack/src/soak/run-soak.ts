@@ -302,10 +302,13 @@ export function chooseDatabase(
   return { kind: 'postgres', reason: 'PostgreSQL installed and secure-api reads DATABASE_URL' };
 }
 
+/** Whether secure-api's compiled configuration or database code mentions DATABASE_URL. */
 function apiReadsDatabaseUrl(rootDir: string): boolean {
-  const configDir = join(rootDir, 'secure-api', 'dist', 'config');
-  if (!existsSync(configDir)) return false;
-  return readdirSync(configDir)
-    .filter((name) => name.endsWith('.js'))
-    .some((name) => readFileSync(join(configDir, name), 'utf8').includes('DATABASE_URL'));
+  return ['config', 'database'].some((folder) => {
+    const dir = join(rootDir, 'secure-api', 'dist', folder);
+    if (!existsSync(dir)) return false;
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.js'))
+      .some((name) => readFileSync(join(dir, name), 'utf8').includes('DATABASE_URL'));
+  });
 }
