@@ -36,6 +36,10 @@ export interface StartSystemOptions {
   readyTimeoutMs?: number;
   /** Aborting it during start-up stops what was started and rejects. */
   signal?: AbortSignal;
+  /** Extra variables for one part's process (e.g. DATABASE_URL for secure-api), set last. */
+  extraEnvironment?: Partial<Record<PartName, Record<string, string>>>;
+  /** Extra command-line arguments for one part (e.g. twilio-run's --no-fork-process). */
+  extraArguments?: Partial<Record<PartName, string[]>>;
 }
 
 export interface PartFailure {
@@ -54,6 +58,8 @@ export interface RunningSystem {
   failure: Promise<PartFailure>;
   /** Process ids of the parts started so far (each the leader of its process group). */
   pids(): number[];
+  /** The process id of one part while it runs (a restarted part has a new one). */
+  pidOf(part: PartName): number | undefined;
   /** Synchronous SIGKILL of every part, for a launcher that is exiting abruptly. */
   killNow(): void;
   stopPart(part: PartName): Promise<void>;
@@ -112,7 +118,12 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
   const startPart = async (part: PartName): Promise<void> => {
     const running = group.get(part);
     if (running?.running === true) return;
-    const child = group.start(partCommand(part, config));
+    const command = partCommand(part, config);
+    const child = group.start({
+      ...command,
+      args: [...command.args, ...(options.extraArguments?.[part] ?? [])],
+      env: { ...command.env, ...options.extraEnvironment?.[part] },
+    });
     await waitUntilHealthy(child, config, readyTimeoutMs);
   };
 
@@ -135,6 +146,10 @@ export async function startSystem(options: StartSystemOptions = {}): Promise<Run
     config,
     failure,
     pids: () => group.pids(),
+    pidOf: (part) => {
+      const child = group.get(part);
+      return child?.running === true ? child.pid : undefined;
+    },
     killNow: () => group.killAllNow(),
     stopPart: (part) => group.stop(part),
     startPart,
