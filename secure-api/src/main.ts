@@ -1,8 +1,8 @@
 // Entry point: `node secure-api/dist/main.js`. Reads secure-api/.env if present (the
 // environment wins; SECURE_API_SKIP_ENV_FILE=true, set by the local-stack launcher, skips it
 // so that the launcher's configuration is the whole configuration), validates the
-// configuration (exits 1 with one line naming the bad variable), starts listening, logs {"msg":"listening","url":…}, and stops cleanly on
-// SIGTERM/SIGINT.
+// configuration (exits 1 with one line, code config_invalid, naming the bad variable), starts
+// listening, logs {"msg":"listening","url":…}, and stops cleanly on SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { validateEnv } from './config/env.validation.js';
@@ -11,8 +11,9 @@ import { SecureApiError } from './errors/secure-api.error.js';
 const ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function fail(message: string): never {
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), msg: message })}\n`);
+function fail(message: string, code?: string): never {
+  const line = { level: 'fatal', time: Date.now(), ...(code ? { code } : {}), msg: message };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
   process.exit(1);
 }
 
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(
       `invalid configuration: ${error instanceof SecureApiError ? error.message : 'unreadable environment'}`,
+      'config_invalid',
     );
   }
 

@@ -74,7 +74,8 @@ describe('F47: missing or malformed configuration stops the process before it li
       expect(exit.stdout).toBe('');
       const lines = exit.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
-      const entry = JSON.parse(lines[0] ?? '') as { msg: string };
+      const entry = JSON.parse(lines[0] ?? '') as { code: string; msg: string };
+      expect(entry.code).toBe('config_invalid');
       expect(entry.msg).toMatch(new RegExp(`^invalid configuration: ${variable} `));
       for (const value of Object.values(vars)) if (value) expect(exit.stderr).not.toContain(value);
     },
