@@ -175,7 +175,7 @@ describe('studio/customer-lookup.flow.json', () => {
       });
     });
 
-    it('the same call played again (a retry of the flow) is recorded once: the answer is a replay', async () => {
+    it('FI15: the same call played again (a retry of the flow) is recorded once: the answer is a replay', async () => {
       const callSid = `CA${randomBytes(16).toString('hex')}`;
       const first = await play('+15005550002', callSid);
       const again = await play('+15005550002', callSid);
