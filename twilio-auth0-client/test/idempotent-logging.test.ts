@@ -2,8 +2,8 @@
 // caller's idempotencyKey, else a random one per invocation), retries its POST once after a lost
 // answer, a timeout or a 5xx, and says whether the answer was a replay. The Studio-facing
 // functions refuse parameters they do not know. Against the real secure-api where it can play the
-// part (replays, reused keys, a lost answer behind a dropping proxy), a scripted API for 5xx
-// answers and hangs.
+// part (replays, reused keys, a lost answer behind a dropping proxy, the key's and the phone's
+// syntax at their limits), a scripted API for 5xx answers, hangs and resets.
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { validateRequest } from 'twilio';
@@ -30,8 +30,8 @@ function logCall(env: Env, params: Record<string, string>): Promise<Answer> {
 describe('against the real secure-api', () => {
   const fx = useFunctionFixture({ api: 'secure-api' });
 
-  /** The rows of `customerId` with this summary, read through the API with a fresh token. */
-  async function rowsWith(customerId: string, summary: string): Promise<Array<{ id: string }>> {
+  /** A fresh token, for calling secure-api directly. */
+  async function apiToken(): Promise<string> {
     const tokenAnswer = await fetch(fx.auth0.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -42,9 +42,13 @@ describe('against the real secure-api', () => {
         audience: AUDIENCE,
       }),
     });
-    const { access_token: token } = (await tokenAnswer.json()) as { access_token: string };
+    return ((await tokenAnswer.json()) as { access_token: string }).access_token;
+  }
+
+  /** The rows of `customerId` with this summary, read through the API. */
+  async function rowsWith(customerId: string, summary: string): Promise<Array<{ id: string }>> {
     const answer = await fetch(`${fx.secureApi.url}/customers/${customerId}/interactions`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${await apiToken()}` },
     });
     expect(answer.status).toBe(200);
     const { items } = (await answer.json()) as { items: Array<{ id: string; summary: string }> };
@@ -135,6 +139,61 @@ describe('against the real secure-api', () => {
     expect([first.body.replayed, second.body.replayed]).toEqual([false, false]);
     expect(second.body.interactionId).not.toBe(first.body.interactionId);
     expect(await rowsWith('cus_004', summary)).toHaveLength(2);
+  });
+
+  it('FI10: a malformed idempotencyKey → 400 BAD_REQUEST naming it, before any upstream call; 255 visible characters pass', async () => {
+    const env = fx.env();
+    const summary = uniqueSummary('key syntax');
+    for (const idempotencyKey of ['has space', 'x'.repeat(256), 'café', 'tab\there']) {
+      const answer = await logCall(env, {
+        customerId: 'cus_002',
+        channel: 'voice',
+        summary,
+        idempotencyKey,
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'idempotencyKey' });
+    }
+    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    // Every visible ASCII character, the longest key secure-api takes.
+    const visible = Array.from({ length: 94 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+    const longest = `${visible}${visible}${visible}`.slice(0, 255);
+    const answer = await logCall(env, {
+      customerId: 'cus_002',
+      channel: 'voice',
+      summary,
+      idempotencyKey: longest,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.replayed).toBe(false);
+    expect(await rowsWith('cus_002', summary)).toHaveLength(1);
+  });
+
+  it("FI14: the phone rule is secure-api's: + and 8 to 15 digits, the first not 0", async () => {
+    const env = fx.env();
+    const token = await apiToken();
+    fx.auth0.resetCounters();
+    const lookup = (phone: string) =>
+      invoke(customerLookup, env, '/customer-lookup', signedEvent('/customer-lookup', { phone }));
+    const apiStatus = async (phone: string) =>
+      (
+        await fetch(`${fx.secureApi.url}/customers?phone=${encodeURIComponent(phone)}`, {
+          headers: { authorization: `Bearer ${token}` },
+        })
+      ).status;
+    for (const phone of ['+1234567', '+0123456789', '+1234567890123456']) {
+      const answer = await lookup(phone);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'phone' });
+      expect(await apiStatus(phone)).toBe(400);
+    }
+    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    for (const phone of ['+12345678', '+123456789012345']) {
+      const answer = await lookup(phone);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ found: false, phone });
+      expect(await apiStatus(phone)).toBe(404);
+    }
   });
 });
 
@@ -230,29 +289,6 @@ describe('against a scripted API', () => {
     expect(postsSent()).toHaveLength(1);
   });
 
-  it('FI10: a malformed idempotencyKey → 400 BAD_REQUEST naming it, before any upstream call', async () => {
-    const env = fx.env();
-    for (const idempotencyKey of ['has space', 'x'.repeat(256), 'café', 'tab\there']) {
-      const answer = await logCall(env, {
-        customerId: 'cus_001',
-        channel: 'voice',
-        summary: 'Hello',
-        idempotencyKey,
-      });
-      expect(answer.status).toBe(400);
-      expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'idempotencyKey' });
-    }
-    const longest = await logCall(env, {
-      customerId: 'cus_001',
-      channel: 'voice',
-      summary: 'Hello',
-      idempotencyKey: 'k'.repeat(255),
-    });
-    expect(longest.status).toBe(200);
-    expect(postsSent()).toHaveLength(1);
-    expect(fx.auth0.counters().tokenRequests).toBe(1);
-  });
-
   it('FI11: an unknown parameter → 400 BAD_REQUEST naming it, on both Studio functions, before any upstream call', async () => {
     const env = fx.env();
     const logged = await logCall(env, {
@@ -327,23 +363,5 @@ describe('against a scripted API', () => {
       summary: 'Hello',
       occurredAt: '2026-01-01T00:00:00.000Z',
     });
-  });
-
-  it("FI14: the phone rule is secure-api's: + and 8 to 15 digits, the first not 0", async () => {
-    const env = fx.env();
-    const lookup = (phone: string) =>
-      invoke(customerLookup, env, '/customer-lookup', signedEvent('/customer-lookup', { phone }));
-    for (const phone of ['+1234567', '+0123456789', '+1234567890123456']) {
-      const answer = await lookup(phone);
-      expect(answer.status).toBe(400);
-      expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'phone' });
-    }
-    expect(fx.api.calls).toHaveLength(0);
-    for (const phone of ['+12345678', '+123456789012345']) {
-      const answer = await lookup(phone);
-      expect(answer.status).toBe(200);
-      expect(answer.body).toEqual({ found: false, phone });
-    }
-    expect(fx.api.calls).toHaveLength(2);
   });
 });
