@@ -5,9 +5,9 @@
 // API origin for the following calls. Retries are few and bounded: one after a 5xx, a timeout or
 // a dropped connection on a request that is safe to repeat (a GET, or a POST carrying an
 // Idempotency-Key: the API stores it once however often it arrives), one after a 503
-// `jwks_unavailable` (the API could not check the token: nothing was done). A 401 `invalid_token` is reported to the caller, which decides whether to
-// get another token; other statuses go back as they are, for the function to map to its own
-// answer.
+// `jwks_unavailable` (the API could not check the token: nothing was done). A 401
+// `invalid_token` is reported to the caller, which decides whether to get another token; other
+// statuses go back as they are, for the function to map to its own answer.
 import axios, { type AxiosResponse } from 'axios';
 import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';
