@@ -116,6 +116,7 @@ it('/log-interaction: records the interaction; an unknown customer is 404 NOT_FO
     customerId: 'cus_004',
     channel: 'whatsapp',
     occurredAt: '2026-03-01T10:00:00.000Z',
+    replayed: false,
   });
   expect(unknown.status).toBe(404);
   expect(unknown.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'customerId' });

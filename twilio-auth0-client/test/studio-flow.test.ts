@@ -1,7 +1,9 @@
 // The Studio flow shipped for import (studio/customer-lookup.flow.json): its structure is sound,
 // and played through like Studio would for an incoming call, every Run Function widget reaches
-// one of our functions with parameters that function accepts, against the real secure-api.
+// one of our functions with parameters that function accepts, against the real secure-api; the
+// call SID it passes as idempotencyKey records a call once however often the flow is played.
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ServerlessFunctionSignature } from '@twilio-labs/serverless-runtime-types/types';
@@ -102,8 +104,14 @@ describe('studio/customer-lookup.flow.json', () => {
     });
 
     /** Runs the flow from its trigger; returns the widgets visited and the functions' answers. */
-    async function play(from: string): Promise<{ visited: string[]; answers: Answer[] }> {
-      const variables: Record<string, unknown> = { 'trigger.call.From': from };
+    async function play(
+      from: string,
+      callSid = `CA${randomBytes(16).toString('hex')}`,
+    ): Promise<{ visited: string[]; answers: Answer[] }> {
+      const variables: Record<string, unknown> = {
+        'trigger.call.From': from,
+        'trigger.call.CallSid': callSid,
+      };
       const visited: string[] = [];
       const answers: Answer[] = [];
       let current: State | undefined = state(flow.initial_state);
@@ -163,7 +171,16 @@ describe('studio/customer-lookup.flow.json', () => {
         recorded: true,
         customerId: 'cus_001',
         channel: 'voice',
+        replayed: false,
       });
+    });
+
+    it('FI15: the same call played again (a retry of the flow) is recorded once: the answer is a replay', async () => {
+      const callSid = `CA${randomBytes(16).toString('hex')}`;
+      const first = await play('+15005550002', callSid);
+      const again = await play('+15005550002', callSid);
+      expect(first.answers[1]!.body).toMatchObject({ recorded: true, replayed: false });
+      expect(again.answers[1]!.body).toEqual({ ...first.answers[1]!.body, replayed: true });
     });
 
     it('an unknown caller takes the fallback branch, not the failure branch', async () => {

@@ -2,12 +2,13 @@
  * /customer-lookup — finds the caller in secure-api, for Studio's *Run Function* widget.
  *
  * Purpose: Studio passes the caller's number; the flow branches on `found` and greets by name.
- * Parameters: `phone` — E.164 (Studio: `{{trigger.call.From}}`). Checked before any upstream call.
+ * Parameters: `phone` — E.164, `+` and 8-15 digits (Studio: `{{trigger.call.From}}`). Any other
+ *   parameter is refused. Checked before any upstream call.
  * Response (200, flat for `{{widgets.NAME.parsed.FIELD}}`):
  *   `{ found: true, id, name, tier, phone }`, or `{ found: false, phone }` when no customer has
  *   that number (a normal branch for the flow, not a failure).
  *   Failure: non-2xx `{ error: { code, message } }` (Studio takes the widget's *Fail* transition):
- *   400 BAD_REQUEST naming the field, 403 SIGNATURE_INVALID, 5xx for configuration, token or API
+ *   400 BAD_REQUEST naming the field (or the unknown parameters), 403 SIGNATURE_INVALID, 5xx for configuration, token or API
  *   trouble.
  * Visibility: protected — Twilio checks X-Twilio-Signature when deployed; this function checks it
  *   too (twilio-run does not), unless VALIDATE_TWILIO_SIGNATURE=false.

@@ -2,7 +2,12 @@
 // a dropped connection. Faults like these are played better by a scripted server than by the
 // real API. By default it answers like secure-api's GET /secure (200 with the token's claims)
 // and finds no customer for any phone.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface ApiCall {
@@ -10,6 +15,8 @@ export interface ApiCall {
   path: string;
   token: string | undefined;
   body: string;
+  /** The request's headers (lower-case names, as node gives them). */
+  headers: IncomingHttpHeaders;
   /** When the call arrived (epoch ms). */
   at: number;
 }
@@ -68,6 +75,7 @@ export async function startScriptedApi(script: Script = answerLikeSecureApi): Pr
         path: req.url ?? '/',
         token: auth?.startsWith('Bearer ') ? auth.slice(7) : undefined,
         body: Buffer.concat(chunks).toString('utf8'),
+        headers: req.headers,
         at: Date.now(),
       };
       calls.push(call);

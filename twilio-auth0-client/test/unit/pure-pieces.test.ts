@@ -216,6 +216,23 @@ describe('parameters', () => {
       expect.objectContaining({ details: { field: 'channel' } }),
     );
   });
+  it('reads idempotencyKey as given (an empty one is no key), and allows only the runtime fields besides', () => {
+    const base = { customerId: 'cus_001', channel: 'voice', summary: 'x' };
+    expect(readInteraction({ ...base, idempotencyKey: 'CA1"\\' }).idempotencyKey).toBe('CA1"\\');
+    expect(readInteraction({ ...base, idempotencyKey: '' }).idempotencyKey).toBeUndefined();
+    expect(
+      readInteraction({ ...base, request: { headers: {}, cookies: {} }, bodySHA256: 'ab' }),
+    ).toMatchObject(base);
+    expect(() => readInteraction({ ...base, CallSid: 'CA1', AccountSid: 'AC1' })).toThrow(
+      expect.objectContaining({
+        message: 'Unknown parameter(s): "CallSid", "AccountSid"',
+        details: { field: 'CallSid,AccountSid' },
+      }),
+    );
+    expect(() => readPhone({ phone: '+15005550001', phone2: '+1' })).toThrow(
+      expect.objectContaining({ details: { field: 'phone2' } }),
+    );
+  });
 });
 
 describe('Twilio signature', () => {

@@ -2,11 +2,12 @@
 // deadline. A Bearer token goes as `Authorization: Bearer`; a DPoP-bound token as
 // `Authorization: DPoP` with a fresh proof per request (RFC 9449 §7), and a 401
 // `use_dpop_nonce` gets one more request with the API's nonce, which is kept in warm memory per
-// API origin for the following calls. Retries are few and bounded: one after a 5xx or a dropped
-// connection on a GET, one after a 503 `jwks_unavailable` (the API could not check the token:
-// nothing was done). A 401 `invalid_token` is reported to the caller, which decides whether to
-// get another token; other statuses go back as they are, for the function to map to its own
-// answer.
+// API origin for the following calls. Retries are few and bounded: one after a 5xx, a timeout or
+// a dropped connection on a request that is safe to repeat (a GET, or a POST carrying an
+// Idempotency-Key: the API stores it once however often it arrives), one after a 503
+// `jwks_unavailable` (the API could not check the token: nothing was done). A 401
+// `invalid_token` is reported to the caller, which decides whether to get another token; other
+// statuses go back as they are, for the function to map to its own answer.
 import axios, { type AxiosResponse } from 'axios';
 import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';
@@ -28,6 +29,11 @@ export interface ApiRequest {
   path: string;
   query?: Record<string, string>;
   body?: object;
+  /**
+   * Sent as `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header); makes the request
+   * safe to repeat, so it is retried like a GET. Every retry sends the same body.
+   */
+  idempotencyKey?: string;
 }
 
 export interface ApiResponse {
@@ -36,6 +42,11 @@ export interface ApiResponse {
   latencyMs: number;
   /** Set when the call was made with a DPoP token: whether the API asked for a nonce this time. */
   dpop?: { nonceRequested: boolean };
+  /**
+   * The API's `Idempotent-Replayed` header, when a key was sent: true when this is the stored
+   * answer of an earlier request with the same key.
+   */
+  replayed?: boolean;
 }
 
 /** The token an API call is made with, and the scheme it is sent under. */
@@ -109,14 +120,16 @@ export class ApiClient {
         if (!failure) {
           const answered: ApiResponse = { status: response.status, body: response.data, latencyMs };
           if (token.tokenType === 'DPoP') answered.dpop = { nonceRequested };
+          const replayed = replayedHeader(response);
+          if (replayed !== undefined) answered.replayed = replayed;
           return { kind: 'response', response: answered };
         }
         const retryable =
           apiErrorCode(response.data) === 'jwks_unavailable' ||
-          (request.method === 'GET' && response.status >= 500);
+          (isRepeatable(request) && response.status >= 500);
         if (!retryable || !(await this.pauseBeforeRetry(attempt, deadline))) throw failure;
       } else {
-        const retryable = request.method === 'GET' || result.reason === 'ECONNREFUSED';
+        const retryable = isRepeatable(request) || result.reason === 'ECONNREFUSED';
         if (!retryable || !(await this.pauseBeforeRetry(attempt, deadline))) throw result.error;
       }
     }
@@ -148,7 +161,7 @@ export class ApiClient {
         validateStatus: () => true,
         maxRedirects: 0,
         maxContentLength: 256 * 1024,
-        headers: { ...headers, accept: 'application/json' },
+        headers: { ...headers, ...idempotencyHeader(request), accept: 'application/json' },
       });
       if (token.tokenType === 'DPoP' && this.keepNonce(url, response)) {
         return { nonceRequested: true };
@@ -188,6 +201,27 @@ export class ApiClient {
     apiNonces.set(new URL(url).origin, nonce);
     return response.status === 401 && isNonceChallenge(response.headers['www-authenticate']);
   }
+}
+
+/** Whether sending the request twice does no more than sending it once. */
+function isRepeatable(request: ApiRequest): boolean {
+  return request.method === 'GET' || request.idempotencyKey !== undefined;
+}
+
+/**
+ * The key as the draft's RFC 8941 sf-string: quoted, with `"` and `\` escaped (the only two
+ * characters a visible-ASCII key needs escaped, so no structured-fields library for this).
+ */
+function idempotencyHeader(request: ApiRequest): Record<string, string> {
+  if (request.idempotencyKey === undefined) return {};
+  return { 'idempotency-key': `"${request.idempotencyKey.replace(/["\\]/g, '\\$&')}"` };
+}
+
+function replayedHeader(response: AxiosResponse<unknown>): boolean | undefined {
+  const value: unknown = response.headers['idempotent-replayed'];
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
 }
 
 /** A 401 challenge `DPoP ... error="use_dpop_nonce"` (RFC 9449 §9). */
