@@ -13,7 +13,10 @@
 //
 // The HMAC check is the SDK's, taken from the global `Twilio` the runtime has already loaded
 // (twilio-run and the deployed runtime both set it before the function loads): importing the
-// `twilio` package here would load a second full SDK on every cold start (~200 ms).
+// `twilio` package here would load a second full SDK on every cold start (~200 ms). Its typings
+// are the runtime's (twilio 4); validateRequest and validateRequestWithBody have kept the same
+// signature in twilio 6, so no cast is needed here (the one twilio 4/6 seam stays in
+// twilio-sync-client).
 
 export interface SignedRequest {
   /** Deployed: DOMAIN_NAME only. Local twilio-run: DOMAIN_NAME and a loopback Host header. */
