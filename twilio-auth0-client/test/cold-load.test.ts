@@ -50,6 +50,15 @@ async function probe(job: Record<string, unknown>): Promise<ProbeResult> {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as ProbeResult;
 }
 
+/** The npm packages among loaded files (the innermost node_modules segment names each one). */
+function packagesOf(files: string[]): string[] {
+  const names = files.flatMap((file) => {
+    const match = /.*[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)/.exec(file);
+    return match ? [match[1]!.replace(/\\/g, '/')] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
 const invocations: Record<string, () => Record<string, unknown>> = {
   'customer-lookup': () => signedEvent('/customer-lookup', { phone: '+15005550001' }),
   'log-interaction': () =>
@@ -80,6 +89,22 @@ describe('RT1: a cold load imports no twilio SDK of its own', () => {
       expect(invoked.twilioEntryLoads).toEqual([]);
     }, 60_000);
   }
+
+  it('RT1: a cold load loads no package beyond axios and what axios itself loads', async () => {
+    // Anything else (an SDK, a JOSE library) would be paid by every container, whether or not
+    // its invocation needs it: such a module is required where it is used, not at load.
+    const axiosAlone = packagesOf(
+      (await probe({ functionsDir: FUNCTIONS_DIR, load: 'axios' })).modules,
+    );
+    expect(axiosAlone).toContain('axios');
+    for (const name of Object.keys(invocations)) {
+      const loaded = packagesOf((await probe({ functionsDir: FUNCTIONS_DIR, load: name })).modules);
+      expect({ name, beyondAxios: loaded.filter((pkg) => !axiosAlone.includes(pkg)) }).toEqual({
+        name,
+        beyondAxios: [],
+      });
+    }
+  }, 60_000);
 
   it('RT1: the probe does see a function that imports the twilio package', async () => {
     const dir = mkdtempSync(join(jobDir, 'functions-'));
