@@ -1,5 +1,6 @@
 // local-stack's public API: stand-ins for Auth0 and Twilio Sync that speak their wire
-// protocols on loopback, for the launcher and for every package's tests.
+// protocols on loopback, for the launcher and for every package's tests; and a throwaway
+// PostgreSQL cluster for the tests, the bench and the soak.
 export {
   startAuth0StandIn,
   type Auth0StandIn,
@@ -20,4 +21,11 @@ export {
 } from './sync/sync-stand-in';
 export { type SyncFault } from './sync/sync-faults';
 export * as syncDefaults from './sync/sync-defaults';
+export {
+  startPostgresCluster,
+  postgresBinDir,
+  postgresInstalled,
+  type PostgresCluster,
+  type PostgresClusterOptions,
+} from './postgres/postgres-cluster';
 export { LocalStackError, type LocalStackErrorCode } from './shared/local-stack-error';

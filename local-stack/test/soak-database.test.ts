@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postgresInstalled, startPostgresCluster } from '../src/soak/postgres-cluster';
+import { postgresInstalled, startPostgresCluster } from '../src/postgres/postgres-cluster';
 import { storedInteractions } from '../src/soak/stored-interactions';
 
 const ROOT = join(__dirname, '..', '..');
@@ -54,7 +54,7 @@ describe('stored interactions', () => {
     if (!postgresInstalled()) {
       throw new Error('PostgreSQL is missing: apt-get install -y postgresql (.ci/run does it)');
     }
-    const cluster = await startPostgresCluster();
+    const cluster = await startPostgresCluster({ database: 'soak' });
     try {
       expect(cluster.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/soak$/);
       await cluster.query('CREATE TABLE interactions (id text, summary text)');

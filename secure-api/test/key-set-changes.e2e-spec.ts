@@ -5,7 +5,10 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthTuning } from '../src/app.module.js';
-import { SigningKeyStore } from '../src/auth/signing-key-store.js';
+import {
+  DEFAULT_SIGNING_KEY_STORE_OPTIONS,
+  SigningKeyStore,
+} from '../src/auth/signing-key-store.js';
 import { JwksServer } from './support/jwks-server.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
@@ -118,5 +121,44 @@ describe('key-set changes and the verified-token cache', () => {
     }
     expect(keys.lookupCount).toBe(lookups);
     expect(keys.verdictExpiresAt(keys.keySetFetchedAt)).toBeLessThanOrEqual(Date.now() + 30_000);
+  });
+
+  it('AK6: a new kid whose key-set fetch failed is retried after the Retry-After, not after the unknown-kid cooldown', async () => {
+    // The store's clock is the test's: the waits are stepped, not slept.
+    let now = Date.now();
+    const { failureBackoffMs, unknownKidCooldownMs } = DEFAULT_SIGNING_KEY_STORE_OPTIONS;
+    // The production waits (the test app's defaults turn the backoff off).
+    const { jwks, api } = await setup({ failureBackoffMs, unknownKidCooldownMs, clock: () => now });
+    expect(
+      (await api.request({ url: '/secure', token: await mint({ issuer: jwks.issuer, key }) }))
+        .statusCode,
+    ).toBe(200);
+    // A rotation while the key-set endpoint is down: the new key's kid cannot be fetched.
+    jwks.keys = [key.jwk, otherKey.jwk];
+    jwks.mode = 'error';
+    const rotated = await mint({ issuer: jwks.issuer, key: otherKey });
+    const failed = await api.request({ url: '/secure', token: rotated });
+    expect(failed.statusCode).toBe(503);
+    expect(failed.json().error).toBe('jwks_unavailable');
+    expect(failed.headers['retry-after']).toBe(String(failureBackoffMs / 1000));
+    expect(jwks.requests).toBe(2);
+    // The endpoint is back; within the backoff the API still answers 503 without fetching.
+    jwks.mode = 'ok';
+    now += failureBackoffMs / 2;
+    const early = await api.request({ url: '/secure', token: rotated });
+    expect(early.statusCode).toBe(503);
+    expect(Number(early.headers['retry-after'])).toBeLessThanOrEqual(failureBackoffMs / 1000);
+    expect(jwks.requests).toBe(2);
+    // Once the announced Retry-After has passed, well inside the cooldown, the new kid works.
+    now += failureBackoffMs / 2;
+    expect(failureBackoffMs).toBeLessThan(unknownKidCooldownMs);
+    expect((await api.request({ url: '/secure', token: rotated })).statusCode).toBe(200);
+    expect(jwks.requests).toBe(3);
+    // After that good fetch the cooldown holds again: another unknown kid fetches nothing.
+    const unknown = await mint({ issuer: jwks.issuer, key: { ...key, kid: 'no-such-kid' } });
+    const refused = await api.request({ url: '/secure', token: unknown });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error).toBe('invalid_token');
+    expect(jwks.requests).toBe(3);
   });
 });

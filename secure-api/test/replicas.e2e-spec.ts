@@ -258,7 +258,7 @@ describe('two replicas on one PostgreSQL', () => {
   it('DB18: PostgreSQL stopped → 503 database_unavailable with Retry-After, readiness 503, liveness 200; started again → writes work without a restart', async () => {
     if (!postgres.owned) return;
     const [a, b] = urls as [string, string];
-    postgres.halt();
+    await postgres.stop();
     try {
       for (const base of [a, b]) {
         const write = await post(
@@ -288,7 +288,7 @@ describe('two replicas on one PostgreSQL', () => {
         expect((await fetch(`${base}/health`)).status).toBe(200);
       }
     } finally {
-      postgres.resume();
+      await postgres.start();
     }
     for (const base of [a, b]) {
       // The pool replaces its dead connections on demand; no restart of the replicas.

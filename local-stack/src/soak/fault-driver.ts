@@ -12,7 +12,7 @@ import {
   RATE_LIMIT_RESET_S,
   SYNC_SLOW_DELAY_MS,
 } from './fault-schedule';
-import { type PostgresCluster } from './postgres-cluster';
+import { type PostgresCluster } from '../postgres/postgres-cluster';
 
 /** "Until the window ends": far more requests than any window sees. */
 const MANY = 1_000_000;

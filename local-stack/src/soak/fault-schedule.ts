@@ -122,10 +122,10 @@ export const FAULTS: Readonly<Record<FaultKind, FaultDescription>> = {
   },
   'jwks-unreachable': {
     title: 'key set unreachable',
-    // secure-api answers 503 jwks_unavailable for a kid it cannot fetch; after a failed fetch
-    // an unknown kid waits out its 10 s cooldown (plus the 2 s failure backoff).
+    // secure-api answers 503 jwks_unavailable (Retry-After: 2) for a kid it cannot fetch; after
+    // a failed fetch an unknown kid is retried once the 2 s failure backoff has passed.
     explains: ['API_UNAVAILABLE'],
-    afterEffectS: 12,
+    afterEffectS: 3,
     explainsTokenRequests: null,
   },
   'api-restart': {

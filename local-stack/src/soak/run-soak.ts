@@ -12,7 +12,11 @@ import { defaultRootDir, startSystem, type RunningSystem } from '../launcher/sys
 import { FaultDriver, readCounters, type PlayedWindow } from './fault-driver';
 import { faultSchedule, shortTokenLifetimeS, type FaultWindow } from './fault-schedule';
 import { MemorySampler } from './process-memory';
-import { postgresInstalled, startPostgresCluster, type PostgresCluster } from './postgres-cluster';
+import {
+  postgresInstalled,
+  startPostgresCluster,
+  type PostgresCluster,
+} from '../postgres/postgres-cluster';
 import { SecretScanner, secretsOfEnvFile } from './secret-scan';
 import {
   judgeSoak,
@@ -96,7 +100,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const functionLog: FunctionLogEntry[] = [];
   let loadStartedAt = Number.POSITIVE_INFINITY;
   try {
-    if (database.kind === 'postgres') cluster = await startPostgresCluster();
+    if (database.kind === 'postgres')
+      cluster = await startPostgresCluster({ database: 'soak', directoryPrefix: 'soak-postgres-' });
     system = await startSystem({
       rootDir,
       stateDir,

@@ -3,7 +3,7 @@
 // the API, whose list route shows only the latest 100 of a customer.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type PostgresCluster } from './postgres-cluster';
+import { type PostgresCluster } from '../postgres/postgres-cluster';
 
 interface SqliteStatement {
   all(...params: unknown[]): unknown[];

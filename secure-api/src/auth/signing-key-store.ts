@@ -4,7 +4,8 @@
 //  - an unknown `kid` triggers a refetch at most once per cooldown, counted from the last
 //    refetch an unknown kid caused (not from the last scheduled fetch): a rotation seen
 //    right after a fetch is picked up at once, a flood of random kids is not a fetch storm;
-//  - a failed fetch is not cached, but the next attempt waits a short backoff;
+//  - a failed fetch is not cached, but the next attempt waits a short backoff, which is then
+//    the only wait for an unknown kid too (the cooldown applies while the last fetch succeeded);
 //  - the last good key set keeps validating while the endpoint is down (stale-while-
 //    revalidate, up to maxAge + staleFallback);
 //  - no key and no endpoint → jwks_unavailable (503), never invalid_token;
@@ -180,16 +181,20 @@ export class SigningKeyStore {
       await this.inflight;
       return this.lookupAfterFetch(kid);
     }
-    if (this.now() - this.lastUnknownKidFetchAt >= this.options.unknownKidCooldownMs) {
+    // After a failed fetch only the failure backoff applies, not the cooldown: the kid may be
+    // a rotation that the failed fetch could not see, and the 503 told its client to come back
+    // after the backoff (Retry-After). The cooldown bounds kids unknown to a set just fetched.
+    const backoffLeft = this.failureBackoffLeftMs();
+    if (backoffLeft > 0) {
+      throw jwksUnavailable('unknown kid and the JWKS endpoint is failing', backoffLeft / 1000);
+    }
+    if (
+      this.lastAttemptFailed ||
+      this.now() - this.lastUnknownKidFetchAt >= this.options.unknownKidCooldownMs
+    ) {
       this.lastUnknownKidFetchAt = this.now();
       await this.refresh();
       return this.lookupAfterFetch(kid);
-    }
-    if (this.lastAttemptFailed) {
-      throw jwksUnavailable(
-        'unknown kid and the JWKS endpoint is failing',
-        this.options.failureBackoffMs / 1000,
-      );
     }
     throw invalidToken('no signing key with this kid (refetch cooling down)');
   }
@@ -197,13 +202,10 @@ export class SigningKeyStore {
   /** Fetches the key set unless a fetch is running (joins it) or a failure backoff applies. */
   refresh(): Promise<void> {
     if (this.inflight) return this.inflight;
-    const sinceAttempt = this.now() - this.lastAttemptAt;
-    if (this.lastAttemptFailed && sinceAttempt < this.options.failureBackoffMs) {
+    const backoffLeft = this.failureBackoffLeftMs();
+    if (backoffLeft > 0) {
       return Promise.reject(
-        jwksUnavailable(
-          'JWKS fetch failed recently (backing off)',
-          (this.options.failureBackoffMs - sinceAttempt) / 1000,
-        ),
+        jwksUnavailable('JWKS fetch failed recently (backing off)', backoffLeft / 1000),
       );
     }
     this.lastAttemptAt = this.now();
@@ -218,6 +220,12 @@ export class SigningKeyStore {
     const key = this.keys.get(kid);
     if (!key) throw invalidToken('no signing key with this kid');
     return { key, fetchedAt: this.fetchedAt };
+  }
+
+  /** Time left before a fetch may follow the last one, which failed; 0 when none is due. */
+  private failureBackoffLeftMs(): number {
+    if (!this.lastAttemptFailed) return 0;
+    return Math.max(0, this.options.failureBackoffMs - (this.now() - this.lastAttemptAt));
   }
 
   private age(): number {
