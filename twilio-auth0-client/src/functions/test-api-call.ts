@@ -17,10 +17,9 @@ import type * as DiagnosisModule from './lib/token-diagnosis.private';
 import type * as HandlerModule from './lib/function-handler.private';
 import type * as ErrorsModule from './lib/errors.private';
 import type * as PageModule from './lib/diagnosis-page.private';
+import type * as Loader from './lib/loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { AuthorizedApi } = shared<typeof ApiModule>('lib/authorized-api');
 const { decodeClaims, tokenFingerprint } = shared<typeof DiagnosisModule>('lib/token-diagnosis');
 const { defineFunction, acceptsHtml } = shared<typeof HandlerModule>('lib/function-handler');

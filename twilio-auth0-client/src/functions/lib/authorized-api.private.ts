@@ -13,10 +13,9 @@ import type * as LogModule from './invocation-log.private';
 import type * as StoreModule from './sync-token-store.private';
 import type * as SyncModule from './twilio-sync-client.private';
 import type * as CacheModule from './token-cache.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { ApiClient } = shared<typeof ApiModule>('lib/api-client');
 const { ClientCredentialsSource } = shared<typeof ClientCredentialsModule>(
   'lib/client-credentials-source',

@@ -3,10 +3,9 @@
 // invocations, and a clear CONFIG_INVALID naming the variable beats a confusing failure later.
 // Error messages name the variable and the expected format, never the value.
 import type * as ErrorsModule from './errors.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
 
 export type EnvironmentSource = Record<string, unknown>;

@@ -2,10 +2,9 @@
 // entry and every upstream call (Sync, Auth0, the API) takes its timeout from what remains, so
 // the function always answers in time, with DEADLINE_EXCEEDED if it must.
 import type * as ErrorsModule from './errors.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
 
 /** Time kept back at the end of the budget to build and send the answer. */

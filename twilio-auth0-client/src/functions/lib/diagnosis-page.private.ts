@@ -6,8 +6,9 @@
 import type * as ApiClientModule from './api-client.private';
 import type { TokenClaims } from './token-diagnosis.private';
 import type { TokenSource } from './token-cache.private';
+import type * as Loader from './loader.private';
 
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { apiErrorCode, apiMessage } = shared<typeof ApiClientModule>('lib/api-client');
 
 export interface Diagnosis {

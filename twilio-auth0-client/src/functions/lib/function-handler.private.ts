@@ -14,10 +14,9 @@ import type * as DeadlineModule from './deadline.private';
 import type * as ErrorsModule from './errors.private';
 import type * as LogModule from './invocation-log.private';
 import type * as SignatureModule from './twilio-signature.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const config = shared<typeof ConfigModule>('lib/config');
 const { Deadline } = shared<typeof DeadlineModule>('lib/deadline');
 const { FunctionError, asFunctionError } = shared<typeof ErrorsModule>('lib/errors');
