@@ -13,10 +13,13 @@ import { eventFor, invoke, type Answer, type Env } from './support/invoke';
 import { answerLikeSecureApi, invalidToken, startScriptedApi } from './support/scripted-api';
 import {
   cacheDocument,
+  DOCUMENT_FORMAT,
   documentData,
+  type DocumentTimes,
   leaseDocument,
   replaceDocument,
   seedDocument,
+  timesOf,
 } from './support/sync-documents';
 import { waitUntil } from './support/wait-until';
 
@@ -46,11 +49,8 @@ async function tokenFromStandIn(): Promise<string> {
   return body.access_token;
 }
 
-/** A real token from the stand-in, seeded into `env`'s document with these times. */
-async function seedStandInToken(
-  env: Env,
-  times: { fetchedAt: number; expiresAt: number },
-): Promise<string> {
+/** A real token from the stand-in, seeded into `env`'s document (times: the token's own). */
+async function seedStandInToken(env: Env, times?: DocumentTimes): Promise<string> {
   const token = await tokenFromStandIn();
   await seedDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(token, AUDIENCE, times));
   return token;
@@ -63,7 +63,7 @@ it('D36: a missing document is created holding the token, expires_at and fetched
   expect(answer.status).toBe(200);
   const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!);
   expect(data).toMatchObject({
-    format: 'auth0-m2m-token/v1',
+    format: DOCUMENT_FORMAT,
     audience: AUDIENCE,
     access_token: expect.any(String),
     refreshing_until: null,
@@ -120,7 +120,7 @@ it('D38: corrupt, wrong-shaped or foreign document content is refreshed and over
   const spoiled: object[] = [
     { garbage: true },
     {
-      format: 'auth0-m2m-token/v1',
+      format: DOCUMENT_FORMAT,
       audience: AUDIENCE,
       access_token: 42,
       expires_at: 'soon',
@@ -141,7 +141,7 @@ it('D38: corrupt, wrong-shaped or foreign document content is refreshed and over
     expect(answer.body.token.source).toBe('auth0');
     expect(fx.auth0.counters().tokenRequests).toBe(1);
     expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
-      format: 'auth0-m2m-token/v1',
+      format: DOCUMENT_FORMAT,
       audience: AUDIENCE,
       access_token: expect.any(String),
     });
@@ -152,7 +152,12 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
   const env = fx.env();
   const now = Date.now();
   // The Sync TTL (an hour) has not removed it: only expires_at says it is dead.
-  await seedStandInToken(env, { fetchedAt: now - 90_000, expiresAt: now - 1000 });
+  fx.auth0.setTokenLifetime(1);
+  const expiring = await tokenFromStandIn();
+  fx.auth0.setTokenLifetime(86400);
+  const times = { fetchedAt: now - 90_000, expiresAt: timesOf(expiring).expiresAt };
+  await seedDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(expiring, AUDIENCE, times));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, times.expiresAt - Date.now())));
   fx.auth0.resetCounters();
   const answer = await invoke(handler, env, '/test-api-call');
 
@@ -167,8 +172,13 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
 it('D38: a token inside its refresh margin is still used, while this invocation refreshes it', async () => {
   const env = fx.env();
   const now = Date.now();
-  // 100 s lifetime, 5 s left: inside the 10 s margin, outside the safety window.
-  const current = await seedStandInToken(env, { fetchedAt: now - 95_000, expiresAt: now + 5_000 });
+  // A token whose exp is 5 s away, fetched 95 s ago: inside the 10 s margin, outside the 2 s
+  // safety window.
+  fx.auth0.setTokenLifetime(5);
+  const current = await tokenFromStandIn();
+  fx.auth0.setTokenLifetime(86400);
+  const times = { fetchedAt: now - 95_000, expiresAt: timesOf(current).expiresAt };
+  await seedDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(current, AUDIENCE, times));
   fx.auth0.resetCounters();
   const apiCallsBefore = fx.api.calls.length;
   const answer = await invoke(handler, env, '/test-api-call');
@@ -218,8 +228,7 @@ it('D39: Sync slow (past its per-call timeout, read after read): the call still 
 
 it('D39: a Sync read that times out is read again before fetching: the token in Sync is used', async () => {
   const env = fx.env();
-  const now = Date.now();
-  const current = await seedStandInToken(env, { fetchedAt: now, expiresAt: now + 3600_000 });
+  const current = await seedStandInToken(env);
   fx.auth0.resetCounters();
   // Only the first read is slow (a busy host, not a Sync outage): its timeout is no reason to
   // spend a token from the customer's quota.
@@ -246,11 +255,7 @@ async function leaseHeldElsewhere(leaseMs: number) {
   fx.auth0.resetCounters();
   sync.resetCounters();
   const deliver = () =>
-    replaceDocument(
-      sync,
-      env.TWILIO_SYNC_TOKEN_DOC!,
-      cacheDocument(delivered, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
-    );
+    replaceDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(delivered, AUDIENCE));
   return { sync, env, delivered, deliver };
 }
 
@@ -328,6 +333,8 @@ it('D37: a document that Sync expired between the read and the claim is created 
 
 it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch once, retry once', async () => {
   const env = fx.env();
+  // Another container fetched the token: its rejection is no sign of a misconfiguration.
+  await seedStandInToken(env);
   const primed = await invoke(handler, env, '/test-api-call');
   const rejected = fx.api.calls.at(-1)!.token;
   fx.auth0.resetCounters();
@@ -352,16 +359,15 @@ it('D40: the API rejects the cached token (401 invalid_token): drop it, fetch on
 
 it('D40: a rejected token already replaced in Sync is not dropped again: the replacement is used', async () => {
   const env = fx.env();
+  const t1 = await seedStandInToken(env); // fetched by another container
   await invoke(handler, env, '/test-api-call'); // memory and Sync hold T1
-  const t1 = fx.api.calls.at(-1)!.token;
   nextTokenDiffers();
   const t2 = await tokenFromStandIn();
-  const now = Date.now();
   // Another container already replaced T1 in Sync (with T2) after the API rejected T1 there.
   const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)!;
   await replaceDocument(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!, {
     ...data,
-    ...cacheDocument(t2, AUDIENCE, { fetchedAt: now, expiresAt: now + 3600_000 }),
+    ...cacheDocument(t2, AUDIENCE),
   });
   fx.auth0.resetCounters();
   const picky = await startScriptedApi((call) =>
@@ -381,6 +387,8 @@ it('D40: a rejected token already replaced in Sync is not dropped again: the rep
 
 it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch and one retry', async () => {
   const env = fx.env();
+  await seedStandInToken(env); // fetched by another container
+  fx.auth0.resetCounters();
   nextTokenDiffers();
   const rejectAll = await startScriptedApi(() => invalidToken);
   try {
@@ -388,7 +396,7 @@ it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch an
     expect(answer.status).toBe(502);
     expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
     expect(rejectAll.calls).toHaveLength(2);
-    expect(fx.auth0.counters().tokenRequests).toBe(2);
+    expect(fx.auth0.counters().tokenRequests).toBe(1);
   } finally {
     await rejectAll.close();
   }

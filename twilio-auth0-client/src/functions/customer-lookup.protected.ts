@@ -70,7 +70,7 @@ export const handler = defineFunction({
       }
       throw new FunctionError('API_ERROR', `API answered ${response.status} to the lookup`);
     } finally {
-      defer(api.settle());
+      defer(api.whenBackgroundWorkDone());
     }
   },
 });

@@ -66,7 +66,7 @@ export const handler = defineFunction({
       }
       throw new FunctionError('API_ERROR', `API answered ${response.status} to the interaction`);
     } finally {
-      defer(api.settle());
+      defer(api.whenBackgroundWorkDone());
     }
   },
 });

@@ -52,7 +52,7 @@ export const handler = defineFunction({
         ? { status, html: true, body: renderDiagnosisPage(diagnosis) }
         : { status, body: diagnosis };
     } finally {
-      defer(api.settle());
+      defer(api.whenBackgroundWorkDone());
     }
   },
   renderError(error: ErrorsModule.FunctionError, event) {

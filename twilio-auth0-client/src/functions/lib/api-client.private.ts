@@ -40,7 +40,12 @@ export class ApiClient {
     private readonly random: () => number = Math.random,
   ) {}
 
-  async send(request: ApiRequest, accessToken: string, deadline: Deadline): Promise<ApiOutcome> {
+  async send(
+    request: ApiRequest,
+    token: { accessToken: string; tokenType: 'Bearer' | 'DPoP' },
+    deadline: Deadline,
+  ): Promise<ApiOutcome> {
+    const { accessToken } = token;
     const startedAt = Date.now();
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.attempt(request, accessToken, deadline);

@@ -26,6 +26,9 @@ export interface ClientCredentials {
 
 export interface IssuedToken {
   accessToken: string;
+  tokenType: 'Bearer' | 'DPoP';
+  /** RFC 7638 thumbprint of the DPoP key configured when the token was requested; null: none. */
+  boundKey: string | null;
   /** Epoch milliseconds. */
   expiresAt: number;
   /** Epoch milliseconds. */
@@ -187,7 +190,7 @@ export function validateTokenResponse(data: unknown, now = Date.now()): IssuedTo
     jwtExpiryMs(accessToken) ?? Infinity,
   );
   if (expiresAt <= now) throw invalidResponse('has a token that is already expired');
-  return { accessToken, expiresAt, fetchedAt: now };
+  return { accessToken, tokenType: 'Bearer', boundKey: null, expiresAt, fetchedAt: now };
 }
 
 /** The `exp` claim of a JWT in epoch milliseconds, when the token is a readable JWT. */

@@ -41,11 +41,17 @@ export class Deadline {
    * than `minMs` is left, since such a call could not succeed anyway.
    */
   timeoutFor(what: string, capMs: number, reserveMs = 0, minMs = 50): number {
-    const available = Math.min(capMs, this.remainingMs() - reserveMs);
-    if (available < minMs) {
+    const timeoutMs = this.timeoutIfAny(capMs, reserveMs, minMs);
+    if (timeoutMs === null) {
       throw new FunctionError('DEADLINE_EXCEEDED', `No time left for ${what}`);
     }
-    return Math.floor(available);
+    return timeoutMs;
+  }
+
+  /** As `timeoutFor`, but null instead of an error: for optional calls (a Sync read or write). */
+  timeoutIfAny(capMs: number, reserveMs = 0, minMs = 50): number | null {
+    const available = Math.min(capMs, this.remainingMs() - reserveMs);
+    return available < minMs ? null : Math.floor(available);
   }
 
   /**
