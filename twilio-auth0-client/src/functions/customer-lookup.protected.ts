@@ -62,7 +62,7 @@ export const handler = defineFunction({
       if (response.status === 400) {
         throw new FunctionError(
           'BAD_REQUEST',
-          apiMessage(response.body) ?? 'API refused the phone',
+          log.scrubUpstream(apiMessage(response.body)) ?? 'API refused the phone',
           {
             details: { field: 'phone' },
           },

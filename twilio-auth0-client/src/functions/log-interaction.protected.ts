@@ -61,7 +61,7 @@ export const handler = defineFunction({
       if (response.status === 400) {
         throw new FunctionError(
           'BAD_REQUEST',
-          apiMessage(response.body) ?? 'API refused the interaction',
+          log.scrubUpstream(apiMessage(response.body)) ?? 'API refused the interaction',
         );
       }
       throw new FunctionError('API_ERROR', `API answered ${response.status} to the interaction`);

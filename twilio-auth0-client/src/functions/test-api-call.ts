@@ -36,7 +36,12 @@ export const handler = defineFunction({
       const ok = response.status >= 200 && response.status < 300;
       const diagnosis: PageModule.Diagnosis = {
         ok,
-        api: { status: response.status, latencyMs: response.latencyMs, body: response.body },
+        // Scrubbed before rendering: once HTML-escaped, an echoed token would no longer match.
+        api: {
+          status: response.status,
+          latencyMs: response.latencyMs,
+          body: log.scrubUpstream(response.body),
+        },
         token: {
           source: token.source,
           waited: token.waited,

@@ -12,7 +12,7 @@ export type EnvironmentSource = Record<string, unknown>;
 
 /** What the signature check needs; read before everything else so a bad signature is refused
  * before any other configuration problem is revealed. */
-export interface DoorConfig {
+export interface SignatureCheckConfig {
   authToken: string;
   validateSignature: boolean;
 }
@@ -106,7 +106,7 @@ export function readDeadlineMs(env: EnvironmentSource): number {
     : invalid('FUNCTION_DEADLINE_MS', expected);
 }
 
-export function readDoorConfig(env: EnvironmentSource): DoorConfig {
+export function readSignatureCheckConfig(env: EnvironmentSource): SignatureCheckConfig {
   return {
     authToken: matching(env, 'AUTH_TOKEN', /^[0-9a-fA-F]{32}$/, '32 hexadecimal characters'),
     validateSignature: flag(env, 'VALIDATE_TWILIO_SIGNATURE', true),
@@ -131,7 +131,7 @@ export function readServiceConfig(env: EnvironmentSource): ServiceConfig {
     /^AC[0-9a-fA-F]{32}$/,
     'AC followed by 32 hex digits',
   );
-  const authToken = readDoorConfig(env).authToken;
+  const authToken = readSignatureCheckConfig(env).authToken;
   const syncServiceSid = matching(
     env,
     'TWILIO_SYNC_SERVICE_SID',
