@@ -216,8 +216,10 @@ export class SyncTokenStore {
     if (data.format !== DOCUMENT_FORMAT) return unusable('foreign');
     let fields: Record<string, unknown> | null = data;
     if (this.cipher) {
-      // With a key set, only a sealed document is ours: any edit fails to open.
+      // With a key set, only a sealed document is ours: any edit fails to open, and nothing may
+      // stand beside the seal.
       if (typeof data.sealed !== 'string') return unusable('undecryptable');
+      if (Object.keys(data).length !== 2) return unusable('corrupt');
       const opened = this.cipher.decrypt(data.sealed, this.uniqueName);
       fields = opened === undefined ? null : asObject(parseJson(opened));
       if (!fields) return unusable('undecryptable');
