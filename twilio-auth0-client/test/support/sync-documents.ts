@@ -40,7 +40,7 @@ export function documentData(
   return found?.data as Record<string, unknown> | undefined;
 }
 
-export const DOCUMENT_FORMAT = 'auth0-m2m-token/v2';
+export const DOCUMENT_FORMAT = 'auth0-m2m-token/v1';
 
 export interface DocumentTimes {
   fetchedAt: number;

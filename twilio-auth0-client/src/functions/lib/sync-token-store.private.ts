@@ -23,7 +23,7 @@ type SyncDocuments = SyncModule.SyncDocuments;
 type SyncResult<T> = SyncModule.SyncResult<T>;
 type TokenCipher = CipherModule.TokenCipher;
 
-export const DOCUMENT_FORMAT = 'auth0-m2m-token/v2';
+export const DOCUMENT_FORMAT = 'auth0-m2m-token/v1';
 
 export type TokenType = 'Bearer' | 'DPoP';
 
