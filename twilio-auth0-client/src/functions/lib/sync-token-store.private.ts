@@ -11,6 +11,10 @@
 // for this audience and issuer with the `exp` the document claims, makes the document corrupt,
 // and the cache replaces it. It is written with a Sync TTL so an abandoned document goes away,
 // but expiry is always decided here from `expires_at`: Sync's TTL deletion is approximate.
+//
+// Each call takes its timeout from the invocation's Deadline, keeping `reserveMs` for what must
+// follow; with too little time left it does not call Sync and answers as a timeout would.
+import type * as DeadlineModule from './deadline.private';
 import type * as SyncModule from './twilio-sync-client.private';
 import type * as CipherModule from './token-cipher.private';
 import type * as DiagnosisModule from './token-diagnosis.private';
@@ -22,6 +26,8 @@ const { decodeJwtPayload } = shared<typeof DiagnosisModule>('lib/token-diagnosis
 type SyncDocuments = SyncModule.SyncDocuments;
 type SyncResult<T> = SyncModule.SyncResult<T>;
 type TokenCipher = CipherModule.TokenCipher;
+type Deadline = DeadlineModule.Deadline;
+type WriteResult = SyncResult<CacheDocument>;
 
 export const DOCUMENT_FORMAT = 'auth0-m2m-token/v1';
 
@@ -68,6 +74,12 @@ export interface ExpectedToken {
   tokenUrl: string;
 }
 
+// Generous for Sync (usually tens of ms): a timeout sends the invocation to Auth0 directly.
+const SYNC_CALL_CAP_MS = 2500;
+/** The shortest Sync call worth making. */
+export const MIN_SYNC_CALL_MS = 200;
+/** Publishing after a lease write that timed out is a courtesy: it may not hold the answer up. */
+const PUBLISH_CAP_MS = 1000;
 /** Seconds past a token's expiry that Sync keeps the document before deleting it. */
 const TTL_SLACK_SECONDS = 60;
 /**
@@ -95,7 +107,9 @@ export class SyncTokenStore {
     this.issuerOrigin = new URL(expected.tokenUrl).origin;
   }
 
-  async read(timeoutMs: number): Promise<StoreRead> {
+  async read(deadline: Deadline, reserveMs: number): Promise<StoreRead> {
+    const timeoutMs = deadline.timeoutIfAny(SYNC_CALL_CAP_MS, reserveMs, MIN_SYNC_CALL_MS);
+    if (timeoutMs === null) return { state: 'unavailable', timedOut: true };
     const result = await this.documents.fetch(this.uniqueName, timeoutMs);
     if (result.ok) return { state: 'present', document: this.parse(result.value) };
     if (result.failure === 'not_found') return { state: 'missing' };
@@ -104,57 +118,56 @@ export class SyncTokenStore {
   }
 
   /**
-   * Takes the refresh lease: a conditional claim of `document` as read, or, when there is no
-   * document, its creation. `heldToken` is the token others go on using meanwhile (null: none).
+   * Takes the refresh lease until the deadline's end: a conditional claim of `document` as read,
+   * or, when there is no document, its creation. `heldToken` is the token others go on using
+   * meanwhile (null: none).
    */
   takeLease(
     document: CacheDocument | null,
     heldToken: TokenRecord | null,
-    leaseUntil: number,
-    timeoutMs: number,
-  ): Promise<SyncResult<CacheDocument>> {
-    return this.write({ token: heldToken, leaseUntil }, timeoutMs, document?.revision ?? 'create');
+    deadline: Deadline,
+    reserveMs: number,
+  ): Promise<WriteResult> {
+    const content = { token: heldToken, leaseUntil: deadline.endsAt };
+    return this.write(content, deadline, reserveMs, document?.revision ?? 'create');
   }
 
   /** Gives the lease up after a failed fetch, keeping `heldToken`, if still at `revision`. */
-  releaseLease(
-    revision: string,
-    heldToken: TokenRecord | null,
-    timeoutMs: number,
-  ): Promise<SyncResult<CacheDocument>> {
-    return this.write({ token: heldToken }, timeoutMs, revision);
+  releaseLease(revision: string, heldToken: TokenRecord | null, deadline: Deadline) {
+    return this.write({ token: heldToken }, deadline, 0, revision);
   }
 
   /** Stores a new token, releasing the lease, if the document is still at `revision`. */
-  storeToken(
-    token: TokenRecord,
-    revision: string,
-    timeoutMs: number,
-  ): Promise<SyncResult<CacheDocument>> {
-    return this.write({ token }, timeoutMs, revision);
+  storeToken(token: TokenRecord, revision: string, deadline: Deadline): Promise<WriteResult> {
+    return this.write({ token }, deadline, 0, revision);
   }
 
   /**
-   * Writes `token` whatever the document holds: after a lease write that timed out (it may have
-   * landed, and others may be waiting on it), where no revision is known.
+   * Writes `token` whatever the document holds, within a short cap: after a lease write that
+   * timed out (it may have landed, and others may be waiting on it), where no revision is known.
    */
-  publish(token: TokenRecord, timeoutMs: number): Promise<SyncResult<CacheDocument>> {
-    return this.write({ token }, timeoutMs, 'any');
+  publish(token: TokenRecord, deadline: Deadline): Promise<WriteResult> {
+    return this.write({ token }, deadline, 0, 'any', PUBLISH_CAP_MS);
   }
 
   /** Records that the API rejects fresh tokens: no token, and no fetching until `until`. */
-  async recordApiRejection(until: number, timeoutMs: number): Promise<SyncResult<CacheDocument>> {
-    const written = await this.write({ token: null, apiRejectsUntil: until }, timeoutMs, 'any');
+  async recordApiRejection(until: number, deadline: Deadline): Promise<WriteResult> {
+    const content = { token: null, apiRejectsUntil: until };
+    const written = await this.write(content, deadline, 0, 'any');
     if (written.ok || written.failure !== 'not_found') return written;
-    return this.write({ token: null, apiRejectsUntil: until }, timeoutMs, 'create');
+    return this.write(content, deadline, 0, 'create');
   }
 
   /** `ifMatch`: a revision (conditional update), 'create' (a new document) or 'any'. */
   private async write(
     content: { token: TokenRecord | null; leaseUntil?: number; apiRejectsUntil?: number },
-    timeoutMs: number,
+    deadline: Deadline,
+    reserveMs: number,
     ifMatch: string,
-  ): Promise<SyncResult<CacheDocument>> {
+    capMs = SYNC_CALL_CAP_MS,
+  ): Promise<WriteResult> {
+    const timeoutMs = deadline.timeoutIfAny(capMs, reserveMs, MIN_SYNC_CALL_MS);
+    if (timeoutMs === null) return { ok: false, failure: 'timeout' };
     const { token, leaseUntil = 0, apiRejectsUntil = 0 } = content;
     const data = this.serialize(token, leaseUntil, apiRejectsUntil);
     const until = Math.max(token?.expiresAt ?? 0, leaseUntil, apiRejectsUntil, this.now());

@@ -22,19 +22,20 @@ import type * as ClientCredentialsModule from './client-credentials-source.priva
 import type * as DeadlineModule from './deadline.private';
 import type * as ErrorsModule from './errors.private';
 import type * as StoreModule from './sync-token-store.private';
-import type * as SyncModule from './twilio-sync-client.private';
+import type * as MemoryModule from './warm-memory.private';
 import type * as Loader from './loader.private';
 
 const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
-const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
-const { API_REJECTION_COOL_DOWN_MS } = shared<typeof StoreModule>('lib/sync-token-store');
+const { apiRejectsFreshTokens } = shared<typeof ErrorsModule>('lib/errors');
+const { API_REJECTION_COOL_DOWN_MS, MIN_SYNC_CALL_MS } =
+  shared<typeof StoreModule>('lib/sync-token-store');
+const { WarmMemory } = shared<typeof MemoryModule>('lib/warm-memory');
 
 type Deadline = DeadlineModule.Deadline;
 type ClientCredentialsSource = ClientCredentialsModule.ClientCredentialsSource;
 type SyncTokenStore = StoreModule.SyncTokenStore;
 type CacheDocument = StoreModule.CacheDocument;
 type TokenRecord = StoreModule.TokenRecord;
-type LeaseResult = SyncModule.SyncResult<CacheDocument>;
 
 export type TokenSource = 'memory' | 'sync' | 'auth0';
 
@@ -44,13 +45,8 @@ export interface AcquiredToken extends TokenRecord {
   waited: boolean;
 }
 
-/** What the document read said, or why it was not read. */
-type SyncView =
-  | StoreModule.StoreRead
-  /** Not read: memory holds a token outside its margin, or memory is cooling down. */
-  | { state: 'notRead' }
-  /** Not read: Sync failed recently. */
-  | { state: 'skipped' };
+/** What the document read said; notRead: memory holds a token outside its margin, or cools down. */
+type SyncView = StoreModule.StoreRead | { state: 'notRead' };
 
 /** The next step of `acquire`, as decided by `nextStep`. */
 type Step =
@@ -66,55 +62,24 @@ type Step =
   | { kind: 'coolingDown'; until: number };
 type Doc = CacheDocument | null;
 
-interface WarmEntry {
-  token: TokenRecord | null;
-  /** Until when Sync is skipped after it failed (epoch ms). */
-  syncDownUntil: number;
-  /** A direct Auth0 fetch in flight in this container, shared by concurrent invocations. */
-  directFetch: Promise<TokenRecord> | null;
-  /** Tokens the API rejected (the last few): never used, kept or published again. */
-  rejected: string[];
-  /** The last token this container fetched from Auth0, and when. */
-  ownFetch: { accessToken: string; at: number } | null;
-  /** Until when no token is fetched: the API rejected a fresh one (epoch ms). */
-  coolDownUntil: number;
-}
-
-/** Warm-container memory: survives between invocations while Twilio keeps the container. */
-const warmMemory = new Map<string, WarmEntry>();
-
-// Generous for Sync (usually tens of ms): a timeout sends the invocation to Auth0 directly.
-const SYNC_CALL_CAP_MS = 2500;
-/** Publishing after a lease write that timed out is a courtesy: it may not hold the answer up. */
-const PUBLISH_CAP_MS = 1000;
 const SYNC_DOWN_BACKOFF_MS = 30_000;
 /** Budget a waiter keeps for fetching a token itself and then calling the API. */
 const SELF_FETCH_RESERVE_MS = 2000;
-/** The shortest Sync call worth making. */
-const MIN_SYNC_CALL_MS = 200;
-/**
- * What a waiter's last poll leaves its read: on a busy host a Sync read takes a second or more,
- * and a last read cut short sends the waiter to Auth0 just as the refresher's token lands.
- */
+// What a waiter's last poll leaves its read: on a busy host a Sync read takes a second or more,
+// and a last read cut short sends the waiter to Auth0 just as the refresher's token lands.
 const LAST_POLL_READ_MS = 1200;
 const POLL_FIRST_MS = 300;
 const POLL_MAX_MS = 2000;
 const MAX_POLLS = 12;
 /** A token this container fetched less than this long ago is fresh: its rejection is config. */
 const FRESH_TOKEN_MS = 60_000;
-const REMEMBERED_REJECTIONS = 8;
 
 export function refreshMarginMs(token: TokenRecord): number {
   return Math.min(5 * 60_000, 0.1 * (token.expiresAt - token.fetchedAt));
 }
 
-/** Too close to expiry to send: the API could see it expire in flight. */
-function safetyMs(token: TokenRecord): number {
-  return Math.min(30_000, 0.02 * (token.expiresAt - token.fetchedAt));
-}
-
 export class TokenCache {
-  private readonly entry: WarmEntry;
+  private readonly entry: MemoryModule.WarmMemory;
   private readonly backgroundWork: Promise<void>[] = [];
 
   /**
@@ -130,33 +95,14 @@ export class TokenCache {
     private readonly now: () => number = Date.now,
     private readonly random: () => number = Math.random,
   ) {
-    let entry = warmMemory.get(cacheKey);
-    if (!entry) {
-      entry = {
-        token: null,
-        syncDownUntil: 0,
-        directFetch: null,
-        rejected: [],
-        ownFetch: null,
-        coolDownUntil: 0,
-      };
-      warmMemory.set(cacheKey, entry);
-    }
-    this.entry = entry;
+    this.entry = WarmMemory.of(cacheKey);
   }
 
   /** A token to send now, from the cheapest level that has a usable one. */
   async acquire(deadline: Deadline): Promise<AcquiredToken> {
     const memory = this.usable(this.entry.token) ? this.entry.token : null;
-    const memoryDue = memory === null || this.inMargin(memory);
-    let sync: SyncView;
-    if (!memoryDue || (memory === null && this.now() < this.entry.coolDownUntil)) {
-      sync = { state: 'notRead' };
-    } else if (this.now() < this.entry.syncDownUntil) {
-      sync = { state: 'skipped' };
-    } else {
-      sync = await this.readShared(deadline);
-    }
+    const readNeeded = memory ? this.inMargin(memory) : this.now() >= this.entry.coolDownUntil;
+    const sync: SyncView = readNeeded ? await this.readShared(deadline) : { state: 'notRead' };
     return this.take(this.nextStep(memory, sync), deadline);
   }
 
@@ -167,10 +113,7 @@ export class TokenCache {
 
   /** Whether this container fetched `token` from Auth0 less than a minute ago. */
   fetchedHereJustNow(token: TokenRecord): boolean {
-    const own = this.entry.ownFetch;
-    return (
-      own !== null && own.accessToken === token.accessToken && this.now() - own.at < FRESH_TOKEN_MS
-    );
+    return this.entry.fetchedHereSince(token.accessToken, this.now() - FRESH_TOKEN_MS);
   }
 
   /**
@@ -179,7 +122,8 @@ export class TokenCache {
    * the document) and API_UNAUTHORIZED is thrown instead.
    */
   async replaceRejected(token: TokenRecord, deadline: Deadline): Promise<AcquiredToken> {
-    if (this.forgetRejected(token, deadline)) throw this.coolingDownError(this.entry.coolDownUntil);
+    if (this.forgetRejected(token, deadline))
+      throw apiRejectsFreshTokens(this.entry.coolDownUntil, this.now());
     return this.acquire(deadline);
   }
 
@@ -189,17 +133,15 @@ export class TokenCache {
    */
   forgetRejected(token: TokenRecord, deadline: Deadline): boolean {
     this.recordEvent('token_rejected_by_api');
-    const rejected = this.entry.rejected;
-    if (!rejected.includes(token.accessToken)) {
-      rejected.push(token.accessToken);
-      if (rejected.length > REMEMBERED_REJECTIONS) rejected.shift();
-    }
-    if (this.entry.token?.accessToken === token.accessToken) this.entry.token = null;
+    this.entry.reject(token.accessToken);
     if (!this.fetchedHereJustNow(token)) return false;
     const until = this.now() + API_REJECTION_COOL_DOWN_MS;
     this.entry.coolDownUntil = until;
     this.recordEvent('api_rejects_fresh_tokens');
-    this.inBackground(this.recordCoolDown(until, deadline), 'cool_down_not_shared');
+    const shared = this.store.recordApiRejection(until, deadline).then((written) => {
+      if (!written.ok) throw new Error(written.failure);
+    });
+    this.inBackground(shared, 'cool_down_not_shared');
     return true;
   }
 
@@ -219,7 +161,6 @@ export class TokenCache {
     switch (sync.state) {
       case 'notRead':
         return memory ? use(memory, 'memory') : fetching({ kind: 'fetchDirectly' });
-      case 'skipped':
       case 'unavailable':
         if (!memory) return fetching({ kind: 'fetchDirectly' });
         return coolingDown
@@ -252,10 +193,8 @@ export class TokenCache {
   private async take(step: Step, deadline: Deadline): Promise<AcquiredToken> {
     switch (step.kind) {
       case 'use':
-        if (step.source === 'sync') this.remember(step.token);
         return result(step.token, step.source, false);
       case 'useAndClaimRefresh':
-        if (step.source === 'sync') this.remember(step.token);
         await this.claimRefreshAhead(deadline, step.document, step.token);
         return result(step.token, step.source, false);
       case 'useAndRefreshDirectly':
@@ -264,31 +203,34 @@ export class TokenCache {
         }
         return result(step.token, 'memory', false);
       case 'fetchDirectly':
-        return result(await this.fetchDirectly(deadline), 'auth0', true);
+        return this.fetched(this.fetchDirectly(deadline));
       case 'leaseAndFetch':
         return this.leaseAndFetch(deadline, step.document);
       case 'waitForRefresher':
         return this.waitForRefresher(deadline);
       case 'coolingDown':
-        throw this.coolingDownError(step.until);
+        throw apiRejectsFreshTokens(step.until, this.now());
     }
   }
 
   /**
-   * Reads the document, and notes what was wrong with it. A read that timed out is tried once
-   * more if a self-fetch still fits after it; a read that failed outright (5xx, refused) is not:
-   * Sync is down, and waiting costs time.
+   * Reads the document (not while Sync is known down), noting what was wrong with it. A read that
+   * timed out is tried once more if a self-fetch still fits after it; one that failed outright
+   * (5xx, refused) is not: Sync is down, and waiting costs time.
    */
   private async readShared(deadline: Deadline): Promise<StoreModule.StoreRead> {
-    let read = await this.readWithin(deadline);
-    if (read.state === 'unavailable' && read.timedOut && this.syncTime(deadline) !== null) {
+    if (this.now() < this.entry.syncDownUntil) return { state: 'unavailable', timedOut: false };
+    const reserveMs = this.selfFetchReserve(deadline);
+    let read = await this.store.read(deadline, reserveMs);
+    const timedOut = read.state === 'unavailable' && read.timedOut;
+    if (timedOut && deadline.fits(MIN_SYNC_CALL_MS, reserveMs)) {
       this.recordEvent('sync_read_retry');
-      read = await this.readWithin(deadline);
+      read = await this.store.read(deadline, reserveMs);
     }
     if (read.state === 'unavailable') this.markSyncDown();
-    if (read.state === 'present' && read.document.problem) {
-      this.recordEvent(`sync_document_${read.document.problem}`);
-    }
+    if (read.state !== 'present') return read;
+    if (read.document.problem) this.recordEvent(`sync_document_${read.document.problem}`);
+    if (this.usable(read.document.token)) this.remember(read.document.token);
     return read;
   }
 
@@ -301,18 +243,16 @@ export class TokenCache {
     document: Doc,
     heldToken: TokenRecord,
   ): Promise<void> {
-    const claim = await this.leaseWithin(deadline, document, heldToken);
+    const claim = await this.lease(document, heldToken, deadline);
     if (!claim.ok) {
       // Not on a timeout: Sync just answered the read, and the token in hand is still good.
       if (claim.failure === 'unavailable') this.markSyncDown();
       return;
     }
     this.recordEvent('refresh_ahead_claimed');
-    const revision = claim.value.revision;
+    const refresh = this.fetchAsLeaseHolder(deadline, claim.value.revision, heldToken, 0);
     this.inBackground(
-      this.fetchAsLeaseHolder(deadline, revision, heldToken, 0).then(() =>
-        this.recordEvent('refresh_ahead_done'),
-      ),
+      refresh.then(() => this.recordEvent('refresh_ahead_done')),
       'refresh_ahead_failed',
     );
   }
@@ -323,14 +263,10 @@ export class TokenCache {
    * removed (its TTL) after it was read is created again.
    */
   private async leaseAndFetch(deadline: Deadline, document: Doc): Promise<AcquiredToken> {
-    const lease = await this.leaseWithin(deadline, document, null);
+    const lease = await this.lease(document, null, deadline);
     if (lease.ok) {
       if (document) this.recordEvent('refresh_claimed');
-      return result(
-        await this.fetchAsLeaseHolder(deadline, lease.value.revision, null),
-        'auth0',
-        true,
-      );
+      return this.fetched(this.fetchAsLeaseHolder(deadline, lease.value.revision, null));
     }
     switch (lease.failure) {
       case 'conflict':
@@ -346,12 +282,12 @@ export class TokenCache {
         // token this invocation fetches.
         this.markSyncDown();
         const token = await this.fetchDirectly(deadline);
-        this.inBackground(this.publish(token, deadline), 'publish_failed');
+        this.inBackground(this.store.publish(token, deadline), 'publish_failed');
         return result(token, 'auth0', true);
       }
     }
     this.markSyncDown();
-    return result(await this.fetchDirectly(deadline), 'auth0', true);
+    return this.fetched(this.fetchDirectly(deadline));
   }
 
   /**
@@ -370,11 +306,11 @@ export class TokenCache {
       if (room <= 0) break;
       await deadline.sleep(Math.min(Math.round(delay * (0.5 + this.random())), room));
       delay = Math.min(delay * 2, POLL_MAX_MS);
-      const read = await this.readWithin(deadline);
+      const read = await this.store.read(deadline, reserveMs);
       if (read.state === 'unavailable' && !read.timedOut) {
         this.markSyncDown();
         this.recordEvent('wait_stopped_sync_down');
-        return result(await this.fetchDirectly(deadline), 'auth0', true);
+        return this.fetched(this.fetchDirectly(deadline));
       }
       lastPollTimedOut = read.state === 'unavailable';
       if (read.state === 'rateLimited' || read.state === 'unavailable') continue;
@@ -384,19 +320,18 @@ export class TokenCache {
         return result(document.token, 'sync', true);
       }
       if (document && this.now() < document.apiRejectsUntil) {
-        throw this.coolingDownError(document.apiRejectsUntil);
+        throw apiRejectsFreshTokens(document.apiRejectsUntil, this.now());
       }
       if (document && document.refreshingUntil > this.now()) continue;
-      const lease = await this.leaseWithin(deadline, document, null);
+      const lease = await this.store.takeLease(document, null, deadline, reserveMs);
       if (lease.ok) {
         if (document) this.recordEvent('refresh_claimed_after_lapse');
-        const token = await this.fetchAsLeaseHolder(deadline, lease.value.revision, null);
-        return result(token, 'auth0', true);
+        return this.fetched(this.fetchAsLeaseHolder(deadline, lease.value.revision, null));
       }
     }
     if (lastPollTimedOut) this.markSyncDown();
     this.recordEvent('wait_gave_up');
-    return result(await this.fetchDirectly(deadline), 'auth0', true);
+    return this.fetched(this.fetchDirectly(deadline));
   }
 
   /**
@@ -414,15 +349,10 @@ export class TokenCache {
     try {
       token = await this.fetchFromAuth0(deadline, reserveMs);
     } catch (error) {
-      const timeoutMs = this.syncTime(deadline, 0);
-      if (timeoutMs !== null) await this.store.releaseLease(leaseRevision, heldToken, timeoutMs);
+      await this.store.releaseLease(leaseRevision, heldToken, deadline);
       throw error;
     }
-    const timeoutMs = this.syncTime(deadline, 0);
-    const stored: LeaseResult =
-      timeoutMs === null
-        ? { ok: false, failure: 'timeout' }
-        : await this.store.storeToken(token, leaseRevision, timeoutMs);
+    const stored = await this.store.storeToken(token, leaseRevision, deadline);
     if (!stored.ok) {
       this.recordEvent(stored.failure === 'stale' ? 'store_lease_lost' : 'store_failed');
     }
@@ -444,63 +374,37 @@ export class TokenCache {
   private async fetchFromAuth0(deadline: Deadline, reserveMs?: number): Promise<TokenRecord> {
     const issued = await this.source.fetch(deadline, reserveMs === undefined ? {} : { reserveMs });
     const token: TokenRecord = { ...issued };
-    this.entry.ownFetch = { accessToken: token.accessToken, at: this.now() };
+    this.entry.fetchedHere(token.accessToken, this.now());
     this.remember(token);
     return token;
   }
 
-  /** Writes `token` to Sync, within a short cap, unless the API has rejected it since. */
-  private async publish(token: TokenRecord, deadline: Deadline): Promise<void> {
-    const timeoutMs = deadline.timeoutIfAny(PUBLISH_CAP_MS, 0, MIN_SYNC_CALL_MS);
-    if (timeoutMs === null || this.entry.rejected.includes(token.accessToken)) return;
-    const published = await this.store.publish(token, timeoutMs);
-    if (published.ok) this.recordEvent('token_published');
-  }
-
-  private async recordCoolDown(until: number, deadline: Deadline): Promise<void> {
-    const timeoutMs = this.syncTime(deadline, 0);
-    if (timeoutMs === null) return;
-    const written = await this.store.recordApiRejection(until, timeoutMs);
-    if (!written.ok) throw new Error(written.failure);
-  }
-
-  private coolingDownError(until: number): ErrorsModule.FunctionError {
-    const seconds = Math.max(1, Math.ceil((until - this.now()) / 1000));
-    return new FunctionError(
-      'API_UNAUTHORIZED',
-      `API rejects tokens fetched just now: no new token for ${seconds} s`,
-      { details: { coolDownEndsAt: new Date(until).toISOString() } },
-    );
-  }
-
   private usable(token: TokenRecord | null): token is TokenRecord {
-    return (
-      token !== null &&
-      !this.entry.rejected.includes(token.accessToken) &&
-      token.boundKey === this.keyThumbprint &&
-      !(token.tokenType === 'DPoP' && this.keyThumbprint === null) &&
-      this.now() < token.expiresAt - safetyMs(token)
-    );
+    return this.entry.accepts(token, this.keyThumbprint, this.now());
+  }
+
+  private remember(token: TokenRecord): void {
+    this.entry.remember(token, this.keyThumbprint, this.now());
   }
 
   private inMargin(token: TokenRecord): boolean {
     return this.now() >= token.expiresAt - refreshMarginMs(token);
   }
 
-  private remember(token: TokenRecord): void {
-    if (!this.usable(token)) return;
-    const current = this.entry.token;
-    if (!this.usable(current) || current.expiresAt <= token.expiresAt) this.entry.token = token;
+  /** A token this invocation waited for while it was fetched from Auth0. */
+  private async fetched(fetching: Promise<TokenRecord>): Promise<AcquiredToken> {
+    return result(await fetching, 'auth0', true);
   }
 
   /** Runs `work` without waiting for it; `whenBackgroundWorkDone` does. Failures are logged. */
   private inBackground(work: Promise<unknown>, failureEvent: string): void {
-    this.backgroundWork.push(
-      work.then(
-        () => undefined,
-        () => this.recordEvent(failureEvent),
-      ),
-    );
+    const logFailure = () => this.recordEvent(failureEvent);
+    this.backgroundWork.push(work.then(() => undefined, logFailure));
+  }
+
+  /** Takes the refresh lease, keeping the self-fetch reserve (a fetch may follow). */
+  private lease(document: Doc, heldToken: TokenRecord | null, deadline: Deadline) {
+    return this.store.takeLease(document, heldToken, deadline, this.selfFetchReserve(deadline));
   }
 
   private selfFetchReserve(deadline: Deadline): number {
@@ -510,35 +414,6 @@ export class TokenCache {
   private markSyncDown(): void {
     this.recordEvent('sync_unavailable');
     this.entry.syncDownUntil = this.now() + SYNC_DOWN_BACKOFF_MS;
-  }
-
-  /**
-   * A Sync call's timeout, keeping `reserveMs`: by default what a self-fetch needs (the token
-   * request and the API call), since any Sync call may be followed by one. Null when too little
-   * is left: the caller goes on without Sync rather than failing.
-   */
-  private syncTime(deadline: Deadline, reserveMs = this.selfFetchReserve(deadline)): number | null {
-    return deadline.timeoutIfAny(SYNC_CALL_CAP_MS, reserveMs, MIN_SYNC_CALL_MS);
-  }
-
-  /** Reads the document within the time the budget allows; no time left reads as a timeout. */
-  private readWithin(deadline: Deadline): Promise<StoreModule.StoreRead> {
-    const timeoutMs = this.syncTime(deadline);
-    return timeoutMs === null
-      ? Promise.resolve({ state: 'unavailable', timedOut: true })
-      : this.store.read(timeoutMs);
-  }
-
-  /** Takes the refresh lease within the time the budget allows; no time left is a timeout. */
-  private leaseWithin(
-    deadline: Deadline,
-    document: Doc,
-    heldToken: TokenRecord | null,
-  ): Promise<LeaseResult> {
-    const timeoutMs = this.syncTime(deadline);
-    return timeoutMs === null
-      ? Promise.resolve({ ok: false, failure: 'timeout' })
-      : this.store.takeLease(document, heldToken, deadline.endsAt, timeoutMs);
   }
 }
 
