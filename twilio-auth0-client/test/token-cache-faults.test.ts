@@ -407,6 +407,7 @@ it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch an
     const answer = await invoke(handler, { ...env, API_BASE_URL: rejectAll.url }, '/test-api-call');
     expect(answer.status).toBe(502);
     expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
+    expect(answer.body.error.coolDownEndsAt).toEqual(expect.any(String));
     expect(rejectAll.calls).toHaveLength(2);
     expect(fixture.auth0.counters().tokenRequests).toBe(1);
   } finally {

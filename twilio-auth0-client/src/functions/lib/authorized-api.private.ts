@@ -103,8 +103,10 @@ export class AuthorizedApi {
     const retried = await this.attempt('apiRetryMs', request, second, deadline);
     if (retried.kind === 'response') return { response: retried.response, token: second };
     if (retried.kind === 'scope_refused') throw retried.error;
-    this.tokens.forgetRejected(second, deadline);
-    throw new FunctionError('API_UNAUTHORIZED', 'API rejected a newly obtained token');
+    const coolingDown = this.tokens.forgetRejected(second, deadline);
+    throw (
+      coolingDown ?? new FunctionError('API_UNAUTHORIZED', 'API rejected a newly obtained token')
+    );
   }
 
   /** Waits for work the token cache started in the background, so the runtime does not freeze it. */

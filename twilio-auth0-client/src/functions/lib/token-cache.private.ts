@@ -122,19 +122,19 @@ export class TokenCache {
    * the document) and API_UNAUTHORIZED is thrown instead.
    */
   async replaceRejected(token: TokenRecord, deadline: Deadline): Promise<AcquiredToken> {
-    if (this.forgetRejected(token, deadline))
-      throw apiRejectsFreshTokens(this.entry.coolDownUntil, this.now());
+    const coolingDown = this.forgetRejected(token, deadline);
+    if (coolingDown) throw coolingDown;
     return this.acquire(deadline);
   }
 
   /**
-   * Forgets a token the API refused; true when that started the cool-down (it was fresh from
-   * here). The document is told in the background.
+   * Forgets a token the API refused. When it was fresh from here, the cool-down starts (the
+   * document is told in the background) and the answer for it is returned; null otherwise.
    */
-  forgetRejected(token: TokenRecord, deadline: Deadline): boolean {
+  forgetRejected(token: TokenRecord, deadline: Deadline): ErrorsModule.FunctionError | null {
     this.recordEvent('token_rejected_by_api');
     this.entry.reject(token.accessToken);
-    if (!this.fetchedHereJustNow(token)) return false;
+    if (!this.fetchedHereJustNow(token)) return null;
     const until = this.now() + API_REJECTION_COOL_DOWN_MS;
     this.entry.coolDownUntil = until;
     this.recordEvent('api_rejects_fresh_tokens');
@@ -142,7 +142,7 @@ export class TokenCache {
       if (!written.ok) throw new Error(written.failure);
     });
     this.inBackground(shared, 'cool_down_not_shared');
-    return true;
+    return apiRejectsFreshTokens(until, this.now());
   }
 
   /** The one decision: what (memory, the document, its lease) make this invocation do next. */
