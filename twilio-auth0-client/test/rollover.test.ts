@@ -10,7 +10,7 @@ import { claimsOf } from './support/scripted-api';
 
 const LIFETIME_SECONDS = 15; // refresh margin: the last 1.5 s (10 %)
 
-const fx = useFunctionFixture({ auth0: { tokenLifetimeSeconds: LIFETIME_SECONDS } });
+const fixture = useFunctionFixture({ auth0: { tokenLifetimeSeconds: LIFETIME_SECONDS } });
 
 /** The function as loaded in a fresh container: its own copy of every module, memory included. */
 function freshContainer(): typeof Handler {
@@ -24,13 +24,13 @@ function freshContainer(): typeof Handler {
 
 it('Rollover: steady invocations across the refresh margin make exactly 1 new token request, and none waits for it', async () => {
   const containers = [freshContainer(), freshContainer()];
-  const env = fx.env();
+  const env = fixture.env();
   const primed = await invoke(containers[0]!, env, '/test-api-call');
   expect(primed.status).toBe(200);
-  const first = fx.api.calls.at(-1)!.token!;
+  const first = fixture.api.calls.at(-1)!.token!;
   const firstExpiresAtMs = Number(claimsOf(first).exp) * 1000;
-  fx.auth0.resetCounters();
-  const callsBefore = fx.api.calls.length;
+  fixture.auth0.resetCounters();
+  const callsBefore = fixture.api.calls.length;
 
   // One invocation every 100 ms, alternating containers, until the first token has expired
   // and the next one has been in use for a while (bounded: at most 200 invocations).
@@ -41,15 +41,15 @@ it('Rollover: steady invocations across the refresh margin make exactly 1 new to
   }
   const settled = await Promise.all(answers);
 
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
   expect(settled.map((a) => a.status)).toEqual(settled.map(() => 200));
   expect(settled.filter((a) => a.body.token.waited)).toHaveLength(0);
-  const claims = fx.logs
+  const claims = fixture.logs
     .records()
     .filter((r) => (r.events ?? []).includes('refresh_ahead_claimed'));
   expect(claims).toHaveLength(1);
 
-  const calls = fx.api.calls.slice(callsBefore);
+  const calls = fixture.api.calls.slice(callsBefore);
   const tokens = [...new Set(calls.map((c) => c.token))];
   expect(tokens).toHaveLength(2);
   const second = tokens.find((t) => t !== first)!;

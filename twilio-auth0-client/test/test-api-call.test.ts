@@ -13,7 +13,7 @@ const HOSTILE = `"><script>alert('x')</script><img/src=x/onerror=alert(1)>&amp;`
 const HOSTILE_ESCAPED = '&#34;&#62;&#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;';
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
-const fx = useFunctionFixture({
+const fixture = useFunctionFixture({
   auth0: {
     clients: [
       READ_ONLY_CLIENT,
@@ -53,7 +53,7 @@ function expectSelfContained(html: string): void {
 }
 
 it('a browser gets a page with the verdict, the summary, the claims and the raw JSON, never the token', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const first = await invoke(testApiCall, env, '/test-api-call', asBrowser());
   const second = await invoke(testApiCall, env, '/test-api-call', asBrowser());
   const json = await invoke(testApiCall, env, '/test-api-call');
@@ -81,7 +81,7 @@ it('a browser gets a page with the verdict, the summary, the claims and the raw 
   expect(html).toMatch(
     /<details><summary>Raw diagnosis \(JSON\)<\/summary><pre>\{\n {2}&#34;ok&#34;: true,/,
   );
-  expectNoToken(first, fx.api);
+  expectNoToken(first, fixture.api);
 
   // The second call is served from memory without waiting; JSON stays the default.
   expect(second.text).toContain('<code class="pill">memory</code>');
@@ -92,7 +92,9 @@ it('a browser gets a page with the verdict, the summary, the claims and the raw 
 });
 
 it('escapes every value: a client id and an API answer crafted as markup stay text', async () => {
-  const env = functionEnv(fx.auth0, fx.sync, hostileApi.url, { AUTH0_CLIENT_ID: HOSTILE });
+  const env = functionEnv(fixture.auth0, fixture.sync, hostileApi.url, {
+    AUTH0_CLIENT_ID: HOSTILE,
+  });
   const ok = await invoke(testApiCall, env, '/test-api-call', asBrowser()); // 200 with a hostile body
   const failed = await invoke(testApiCall, env, '/test-api-call', asBrowser()); // 404 hostile message
 
@@ -114,7 +116,7 @@ it('escapes every value: a client id and an API answer crafted as markup stay te
 
 describe('the error page', () => {
   it('names the code and message in a red verdict; JSON clients still get JSON', async () => {
-    const env = fx.env({ AUTH0_CLIENT_SECRET: 'not-the-secret' });
+    const env = fixture.env({ AUTH0_CLIENT_SECRET: 'not-the-secret' });
     const page = await invoke(testApiCall, env, '/test-api-call', asBrowser());
     const json = await invoke(testApiCall, env, '/test-api-call');
 

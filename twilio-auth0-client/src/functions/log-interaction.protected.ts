@@ -24,10 +24,9 @@ import type * as ApiModule from './lib/authorized-api.private';
 import type * as ErrorsModule from './lib/errors.private';
 import type * as HandlerModule from './lib/function-handler.private';
 import type * as ParamsModule from './lib/request-params.private';
+import type * as Loader from './lib/loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { apiErrorCode, apiMessage } = shared<typeof ApiClientModule>('lib/api-client');
 const { AuthorizedApi } = shared<typeof ApiModule>('lib/authorized-api');
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
@@ -81,12 +80,12 @@ export const handler = defineFunction({
       if (response.status === 400) {
         throw new FunctionError(
           'BAD_REQUEST',
-          apiMessage(response.body) ?? 'API refused the interaction',
+          log.scrubUpstream(apiMessage(response.body)) ?? 'API refused the interaction',
         );
       }
       throw new FunctionError('API_ERROR', `API answered ${response.status} to the interaction`);
     } finally {
-      defer(api.settle());
+      defer(api.whenBackgroundWorkDone());
     }
   },
 });

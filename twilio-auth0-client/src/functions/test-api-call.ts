@@ -17,10 +17,9 @@ import type * as DiagnosisModule from './lib/token-diagnosis.private';
 import type * as HandlerModule from './lib/function-handler.private';
 import type * as ErrorsModule from './lib/errors.private';
 import type * as PageModule from './lib/diagnosis-page.private';
+import type * as Loader from './lib/loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { AuthorizedApi } = shared<typeof ApiModule>('lib/authorized-api');
 const { boundKeyThumbprint, decodeClaims, tokenFingerprint } =
   shared<typeof DiagnosisModule>('lib/token-diagnosis');
@@ -38,10 +37,11 @@ export const handler = defineFunction({
       const ok = response.status >= 200 && response.status < 300;
       const diagnosis: PageModule.Diagnosis = {
         ok,
+        // Scrubbed before rendering: once HTML-escaped, an echoed token would no longer match.
         api: {
           status: response.status,
           latencyMs: response.latencyMs,
-          body: response.body,
+          body: log.scrubUpstream(response.body),
           dpopNonceRequested: response.dpop?.nonceRequested ?? null,
         },
         token: {
@@ -61,7 +61,7 @@ export const handler = defineFunction({
         ? { status, html: true, body: renderDiagnosisPage(diagnosis) }
         : { status, body: diagnosis };
     } finally {
-      defer(api.settle());
+      defer(api.whenBackgroundWorkDone());
     }
   },
   renderError(error: ErrorsModule.FunctionError, event) {

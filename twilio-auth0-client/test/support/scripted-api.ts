@@ -21,8 +21,11 @@ export interface ApiCall {
   at: number;
 }
 
+/** `raw`: the body as sent, in place of `body` as JSON (for bodies JSON.stringify cannot make). */
 export type ScriptedReply =
-  { status: number; body?: unknown; headers?: Record<string, string> } | 'hang' | 'reset';
+  | { status: number; body?: unknown; raw?: string; headers?: Record<string, string> }
+  | 'hang'
+  | 'reset';
 
 export type Script = (call: ApiCall, index: number) => ScriptedReply;
 
@@ -86,7 +89,7 @@ export async function startScriptedApi(script: Script = answerLikeSecureApi): Pr
         return;
       }
       res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+      res.end(reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body)));
     });
   });
   server.on('connection', (socket: Socket) => {

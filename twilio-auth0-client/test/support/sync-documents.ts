@@ -40,27 +40,50 @@ export function documentData(
   return found?.data as Record<string, unknown> | undefined;
 }
 
-/** A cache document as this service writes it (plaintext form). */
+export const DOCUMENT_FORMAT = 'auth0-m2m-token/v1';
+
+export interface DocumentTimes {
+  fetchedAt: number;
+  expiresAt: number;
+  refreshingUntil?: number;
+}
+
+/** The times a JWT gives itself (iat, exp), as a document written by this service holds them. */
+export function timesOf(accessToken: string): DocumentTimes {
+  const claims = JSON.parse(
+    Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+  ) as { iat: number; exp: number };
+  return { fetchedAt: claims.iat * 1000, expiresAt: claims.exp * 1000 };
+}
+
+/**
+ * A cache document as this service writes it (plaintext form); `times` default to the token's
+ * own iat and exp, which is what a document written by this service agrees with.
+ */
 export function cacheDocument(
   accessToken: string,
   audience: string,
-  times: { fetchedAt: number; expiresAt: number; refreshingUntil?: number },
+  times: DocumentTimes = timesOf(accessToken),
 ): object {
   return {
-    format: 'auth0-m2m-token/v1',
+    format: DOCUMENT_FORMAT,
     audience,
     access_token: accessToken,
+    token_type: 'Bearer',
+    bound_key: null,
     expires_at: new Date(times.expiresAt).toISOString(),
     fetched_at: new Date(times.fetchedAt).toISOString(),
     refreshing_until: times.refreshingUntil ? new Date(times.refreshingUntil).toISOString() : null,
+    api_rejects_until: null,
   };
 }
 
 /** A cache document as this service writes it while another invocation holds the refresh. */
 export function leaseDocument(audience: string, refreshingUntil: number): object {
   return {
-    format: 'auth0-m2m-token/v1',
+    format: DOCUMENT_FORMAT,
     audience,
     refreshing_until: new Date(refreshingUntil).toISOString(),
+    api_rejects_until: null,
   };
 }

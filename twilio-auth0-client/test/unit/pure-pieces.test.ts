@@ -183,11 +183,10 @@ describe('token diagnosis', () => {
 });
 
 describe('refresh margin', () => {
+  const BEARER = { accessToken: 'x', tokenType: 'Bearer', boundKey: null } as const;
   it('is 10 % of the lifetime, at most 5 minutes', () => {
-    expect(refreshMarginMs({ accessToken: 'x', fetchedAt: 0, expiresAt: 10_000 })).toBe(1000);
-    expect(refreshMarginMs({ accessToken: 'x', fetchedAt: 0, expiresAt: 86_400_000 })).toBe(
-      300_000,
-    );
+    expect(refreshMarginMs({ ...BEARER, fetchedAt: 0, expiresAt: 10_000 })).toBe(1000);
+    expect(refreshMarginMs({ ...BEARER, fetchedAt: 0, expiresAt: 86_400_000 })).toBe(300_000);
   });
 });
 

@@ -14,10 +14,9 @@ import type * as DeadlineModule from './deadline.private';
 import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
 import type * as TokenDiagnosisModule from './token-diagnosis.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
 const { decodeJwtPayload } = shared<typeof TokenDiagnosisModule>('lib/token-diagnosis');
 

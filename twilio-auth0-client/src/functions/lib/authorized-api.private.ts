@@ -1,7 +1,10 @@
 // secure-api behind a cached Auth0 token: gets a token from the cache, calls the API, and when
 // the API answers 401 `invalid_token` drops that exact token, gets one other token and retries
 // once. Never more: a second rejection is an API_UNAUTHORIZED answer, not a loop that burns the
-// token quota. Any other failure (API down, 5xx) leaves the token where it is.
+// token quota, and a rejected token fetched just now is a misconfiguration (the cache stops
+// fetching for a cool-down). A 403 `insufficient_scope` on a token this container did not fetch
+// in the last minute is retried the same way once: the token may predate a new grant, or have
+// been planted in Sync. Any other failure (API down, 5xx) leaves the token where it is.
 import type { Context } from '@twilio-labs/serverless-runtime-types/types';
 import type * as ApiModule from './api-client.private';
 import type * as ClientCredentialsModule from './client-credentials-source.private';
@@ -13,10 +16,9 @@ import type * as LogModule from './invocation-log.private';
 import type * as StoreModule from './sync-token-store.private';
 import type * as SyncModule from './twilio-sync-client.private';
 import type * as CacheModule from './token-cache.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { ApiClient } = shared<typeof ApiModule>('lib/api-client');
 const { ClientCredentialsSource } = shared<typeof ClientCredentialsModule>(
   'lib/client-credentials-source',
@@ -38,9 +40,13 @@ export interface AuthorizedResult {
   token: AcquiredToken;
 }
 
-export class AuthorizedApi {
-  private readonly pending: Promise<void>[] = [];
+/** A call's outcome: an answer, or the token refused (401 invalid_token, 403 insufficient_scope). */
+type Attempt =
+  | { kind: 'response'; response: ApiResponse }
+  | { kind: 'token_rejected' }
+  | { kind: 'scope_refused'; error: ErrorsModule.FunctionError };
 
+export class AuthorizedApi {
   constructor(
     private readonly tokens: CacheModule.TokenCache,
     private readonly api: ApiModule.ApiClient,
@@ -52,13 +58,14 @@ export class AuthorizedApi {
     config: ConfigModule.ServiceConfig,
     log: LogModule.InvocationLog,
   ): AuthorizedApi {
-    const note = (event: string) => log.event(event);
+    const recordEvent = (event: string) => log.event(event);
     const documents = syncDocumentsFor(context, {
       serviceSid: config.syncServiceSid,
       baseUrl: config.syncBaseUrl,
     });
     const cipher = config.tokenCacheKey ? new TokenCipher(config.tokenCacheKey) : undefined;
-    const store = new SyncTokenStore(documents, config.syncTokenDoc, config.auth0Audience, cipher);
+    const expected = { audience: config.auth0Audience, tokenUrl: config.auth0TokenUrl };
+    const store = new SyncTokenStore(documents, config.syncTokenDoc, expected, cipher);
     const source = new ClientCredentialsSource(
       {
         tokenUrl: config.auth0TokenUrl,
@@ -67,7 +74,7 @@ export class AuthorizedApi {
         audience: config.auth0Audience,
         dpopKey: config.dpopKey,
       },
-      note,
+      recordEvent,
     );
     const cacheKey = [
       config.syncServiceSid,
@@ -78,46 +85,63 @@ export class AuthorizedApi {
       // A rotated DPoP key starts a new warm entry: the old key's bound token is useless.
       config.dpopKey?.thumbprint ?? 'no-dpop-key',
     ].join('|');
-    const tokens = new TokenCache(cacheKey, store, source, note);
-    const api = new ApiClient(config.apiBaseUrl, note, Math.random, config.dpopKey);
+    const keyThumbprint = config.dpopKey?.thumbprint ?? null;
+    const tokens = new TokenCache(cacheKey, store, source, keyThumbprint, recordEvent);
+    const api = new ApiClient(config.apiBaseUrl, recordEvent, Math.random, config.dpopKey);
     return new AuthorizedApi(tokens, api, log);
   }
 
   async call(request: ApiRequest, deadline: Deadline): Promise<AuthorizedResult> {
     const first = await this.timed('tokenMs', () => this.tokens.acquire(deadline));
     this.track(first);
-    const outcome = await this.timed('apiMs', () =>
-      this.api.send(request, apiToken(first), deadline),
-    );
-    if (outcome.kind === 'response') {
-      this.log.set('apiStatus', outcome.response.status);
-      return { response: outcome.response, token: first };
+    const outcome = await this.attempt('apiMs', request, first, deadline);
+    if (outcome.kind === 'response') return { response: outcome.response, token: first };
+    if (outcome.kind === 'scope_refused' && this.tokens.fetchedHereJustNow(first)) {
+      throw outcome.error;
     }
 
     const second = await this.timed('tokenRetryMs', () =>
-      this.tokens.invalidate(first.accessToken, deadline),
+      this.tokens.replaceRejected(first, deadline),
     );
     this.track(second);
-    const retried = await this.timed('apiRetryMs', () =>
-      this.api.send(request, apiToken(second), deadline),
+    const retried = await this.attempt('apiRetryMs', request, second, deadline);
+    if (retried.kind === 'response') return { response: retried.response, token: second };
+    if (retried.kind === 'scope_refused') throw retried.error;
+    const coolingDown = this.tokens.forgetRejected(second, deadline);
+    throw (
+      coolingDown ?? new FunctionError('API_UNAUTHORIZED', 'API rejected a newly obtained token')
     );
-    if (retried.kind === 'response') {
-      this.log.set('apiStatus', retried.response.status);
-      return { response: retried.response, token: second };
-    }
-    throw new FunctionError('API_UNAUTHORIZED', 'API rejected a newly obtained token');
   }
 
-  /** Waits for refreshes this invocation started, so the runtime does not freeze them midway. */
-  settle(): Promise<void> {
-    return Promise.all(this.pending).then(() => undefined);
+  /** Waits for work the token cache started in the background, so the runtime does not freeze it. */
+  whenBackgroundWorkDone(): Promise<void> {
+    return this.tokens.whenBackgroundWorkDone();
+  }
+
+  private async attempt(
+    timing: string,
+    request: ApiRequest,
+    token: AcquiredToken,
+    deadline: Deadline,
+  ): Promise<Attempt> {
+    const { accessToken, tokenType } = token;
+    try {
+      const outcome = await this.timed(timing, () =>
+        this.api.send(request, { accessToken, tokenType }, deadline),
+      );
+      if (outcome.kind === 'token_rejected') return { kind: 'token_rejected' };
+      this.log.set('apiStatus', outcome.response.status);
+      return outcome;
+    } catch (error) {
+      if (isScopeRefusal(error)) return { kind: 'scope_refused', error };
+      throw error;
+    }
   }
 
   private track(token: AcquiredToken): void {
     this.log.addSecret(token.accessToken);
     this.log.set('tokenSource', token.source);
     this.log.set('tokenWaited', token.waited);
-    if (token.refreshAhead) this.pending.push(token.refreshAhead);
   }
 
   private async timed<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -130,7 +154,11 @@ export class AuthorizedApi {
   }
 }
 
-/** The token and its scheme for the API call. */
-function apiToken(token: AcquiredToken): ApiModule.ApiToken {
-  return ApiClient.tokenOf(token);
+/** The API's 403 `insufficient_scope` (RFC 6750): the token is valid but lacks a scope. */
+function isScopeRefusal(error: unknown): error is ErrorsModule.FunctionError {
+  return (
+    error instanceof FunctionError &&
+    error.code === 'API_FORBIDDEN' &&
+    / insufficient_scope$/.test(error.message)
+  );
 }

@@ -5,10 +5,9 @@
 import type * as AssertionModule from './client-assertion.private';
 import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
 const { importDpopKey } = shared<typeof DpopKeyModule>('lib/dpop-key');
 const { ASSERTION_ALGS, ClientAssertionKey, importAssertionKey } =
@@ -18,7 +17,7 @@ export type EnvironmentSource = Record<string, unknown>;
 
 /** What the signature check needs; read before everything else so a bad signature is refused
  * before any other configuration problem is revealed. */
-export interface DoorConfig {
+export interface SignatureCheckConfig {
   authToken: string;
   validateSignature: boolean;
 }
@@ -119,7 +118,7 @@ export function readDeadlineMs(env: EnvironmentSource): number {
     : invalid('FUNCTION_DEADLINE_MS', expected);
 }
 
-export function readDoorConfig(env: EnvironmentSource): DoorConfig {
+export function readSignatureCheckConfig(env: EnvironmentSource): SignatureCheckConfig {
   return {
     authToken: matching(env, 'AUTH_TOKEN', /^[0-9a-fA-F]{32}$/, '32 hexadecimal characters'),
     validateSignature: flag(env, 'VALIDATE_TWILIO_SIGNATURE', true),
@@ -198,7 +197,7 @@ export function readServiceConfig(env: EnvironmentSource): ServiceConfig {
     /^AC[0-9a-fA-F]{32}$/,
     'AC followed by 32 hex digits',
   );
-  const authToken = readDoorConfig(env).authToken;
+  const authToken = readSignatureCheckConfig(env).authToken;
   const syncServiceSid = matching(
     env,
     'TWILIO_SYNC_SERVICE_SID',

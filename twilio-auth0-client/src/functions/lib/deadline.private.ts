@@ -2,10 +2,9 @@
 // entry and every upstream call (Sync, Auth0, the API) takes its timeout from what remains, so
 // the function always answers in time, with DEADLINE_EXCEEDED if it must.
 import type * as ErrorsModule from './errors.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
 
 /** Time kept back at the end of the budget to build and send the answer. */
@@ -42,11 +41,17 @@ export class Deadline {
    * than `minMs` is left, since such a call could not succeed anyway.
    */
   timeoutFor(what: string, capMs: number, reserveMs = 0, minMs = 50): number {
-    const available = Math.min(capMs, this.remainingMs() - reserveMs);
-    if (available < minMs) {
+    const timeoutMs = this.timeoutIfAny(capMs, reserveMs, minMs);
+    if (timeoutMs === null) {
       throw new FunctionError('DEADLINE_EXCEEDED', `No time left for ${what}`);
     }
-    return Math.floor(available);
+    return timeoutMs;
+  }
+
+  /** As `timeoutFor`, but null instead of an error: for optional calls (a Sync read or write). */
+  timeoutIfAny(capMs: number, reserveMs = 0, minMs = 50): number | null {
+    const available = Math.min(capMs, this.remainingMs() - reserveMs);
+    return available < minMs ? null : Math.floor(available);
   }
 
   /**

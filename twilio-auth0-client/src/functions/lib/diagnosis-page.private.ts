@@ -4,10 +4,12 @@
 // them), so it renders the same anywhere. Every value is HTML-escaped; the page is built only
 // from the diagnosis, which never holds the token itself.
 import type * as ApiClientModule from './api-client.private';
+import type { ErrorCode } from './errors.private';
 import type { TokenClaims } from './token-diagnosis.private';
 import type { TokenSource } from './token-cache.private';
+import type * as Loader from './loader.private';
 
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { apiErrorCode, apiMessage } = shared<typeof ApiClientModule>('lib/api-client');
 
 export interface Diagnosis {
@@ -36,7 +38,7 @@ export interface Diagnosis {
 
 export interface ErrorReport {
   status: number;
-  code: string;
+  code: ErrorCode;
   message: string;
   details?: Record<string, string> | undefined;
 }
@@ -44,7 +46,8 @@ export interface ErrorReport {
 const SOURCE_MEANING: Record<TokenSource, string> = {
   memory: 'Reused from this container’s memory: no Sync read, no Auth0 call.',
   sync: 'Read from the shared Twilio Sync document: no Auth0 call.',
-  auth0: 'Fetched from Auth0 just now, then stored in Sync for later calls.',
+  auth0:
+    'Fetched from Auth0 just now (kept in this container’s memory, and in Sync unless Sync was unavailable).',
 };
 
 const TIMING_LABELS: Record<string, string> = {
@@ -56,14 +59,16 @@ const TIMING_LABELS: Record<string, string> = {
 };
 
 /** Where to look first, for the failures a person setting the service up meets. */
-const ERROR_HINTS: Record<string, string> = {
+const ERROR_HINTS: Partial<Record<ErrorCode, string>> = {
   CONFIG_INVALID: 'A variable in the function’s environment is missing or malformed.',
   TOKEN_REQUEST_REJECTED:
     'Auth0 refused the client credentials: check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, and that the application is authorised for AUTH0_AUDIENCE.',
   TOKEN_RATE_LIMITED: 'Auth0 is rate-limiting token requests: wait and try again.',
   TOKEN_ENDPOINT_UNAVAILABLE: 'Auth0 could not be reached: check AUTH0_TOKEN_URL.',
+  TOKEN_RESPONSE_INVALID:
+    'Auth0 answered, but not with a usable token (no access_token, or a missing or absurd expires_in): check that AUTH0_TOKEN_URL is the tenant’s /oauth/token.',
   API_UNAUTHORIZED:
-    'The API rejected the token: check that its issuer and audience match AUTH0_TOKEN_URL and AUTH0_AUDIENCE.',
+    'The API rejected a token Auth0 issued just now, so the two sides disagree: the token’s issuer is AUTH0_TOKEN_URL’s origin and its audience AUTH0_AUDIENCE here; on the API, compare its AUTH0_ISSUER_URL and AUTH0_AUDIENCE. Fix whichever side is wrong; no new token is requested until coolDownEndsAt, to spare the Auth0 quota.',
   API_FORBIDDEN: 'The token lacks a scope the API requires: check the grant in Auth0.',
   API_UNAVAILABLE: 'The API could not be reached or is not ready: check API_BASE_URL.',
   API_ERROR: 'The API failed while answering: see its logs.',

@@ -4,10 +4,9 @@
 import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import type * as JwsModule from './jws.private';
 import type * as KeyTextModule from './private-key-text.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { signJws } = shared<typeof JwsModule>('lib/jws');
 const { parsePrivateKey, importOnce } = shared<typeof KeyTextModule>('lib/private-key-text');
 

@@ -59,6 +59,16 @@ export class FunctionError extends Error {
   }
 }
 
+/** The answer while no token is fetched because the API rejects fresh ones (until `until`). */
+export function apiRejectsFreshTokens(until: number, now = Date.now()): FunctionError {
+  const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+  return new FunctionError(
+    'API_UNAUTHORIZED',
+    `API rejects tokens fetched just now: no new token for ${seconds} s`,
+    { details: { coolDownEndsAt: new Date(until).toISOString() } },
+  );
+}
+
 /** Any thrown value as a FunctionError; unknown errors become a generic INTERNAL_ERROR. */
 export function asFunctionError(error: unknown): FunctionError {
   if (error instanceof FunctionError) return error;

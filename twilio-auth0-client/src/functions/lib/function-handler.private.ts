@@ -14,10 +14,9 @@ import type * as DeadlineModule from './deadline.private';
 import type * as ErrorsModule from './errors.private';
 import type * as LogModule from './invocation-log.private';
 import type * as SignatureModule from './twilio-signature.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const config = shared<typeof ConfigModule>('lib/config');
 const { Deadline } = shared<typeof DeadlineModule>('lib/deadline');
 const { FunctionError, asFunctionError } = shared<typeof ErrorsModule>('lib/errors');
@@ -28,6 +27,7 @@ const { signedRequestOf, hasValidTwilioSignature } =
 type FunctionError = ErrorsModule.FunctionError;
 type Deadline = DeadlineModule.Deadline;
 type InvocationLog = LogModule.InvocationLog;
+type RuntimeResponse = InstanceType<typeof Twilio.Response>;
 
 export type EventParams = Record<string, unknown>;
 
@@ -87,30 +87,29 @@ export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature 
     const deferred: Promise<void>[] = [];
     let answered = false;
 
+    // Exactly one callback, whatever throws on the way: if the answer cannot be built (or the log
+    // line written), a prebuilt 500 goes out instead.
     const answer = (result: Answer, code?: string): void => {
       if (answered) return;
       answered = true;
       clearTimeout(hardStop);
-      const status = result.status ?? 200;
-      log.finish({ status, code, totalMs: Date.now() - startedAt });
+      let response: RuntimeResponse | undefined;
       try {
-        const response = new Twilio.Response();
-        response.setStatusCode(status);
-        response.appendHeader('Cache-Control', 'no-store');
-        const html = typeof result.body === 'string' || result.html;
-        response.appendHeader(
-          'Content-Type',
-          html ? (result.html ? 'text/html; charset=utf-8' : 'text/plain') : 'application/json',
-        );
-        // The body may carry upstream text (the API's body or message): never a secret or token.
-        response.setBody(log.scrub(result.body));
-        callback(null, response);
+        response = responseFor(result, log);
+        log.finish({ status: result.status ?? 200, code, totalMs: Date.now() - startedAt });
+      } catch (error) {
+        log.unexpectedError(error);
+        log.finish({ status: 500, code: 'INTERNAL_ERROR', totalMs: Date.now() - startedAt });
+      }
+      try {
+        callback(null, response ?? responseFor(FALLBACK_ANSWER, log));
       } catch {
         // Only a runtime without Twilio.Response, or a throwing callback, lands here: nothing is
         // left to answer with, and the invocation must not end in an unhandled rejection.
       }
     };
     const answerError = (thrown: unknown): void => {
+      if (!(thrown instanceof FunctionError)) log.unexpectedError(thrown);
       const error = asFunctionError(thrown);
       const rendered = spec.renderError?.(error, event);
       const body = { error: { code: error.code, message: error.message, ...error.details } };
@@ -127,9 +126,9 @@ export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature 
       }
       if (deadlineError) throw deadlineError;
       if (spec.visibility === 'protected') {
-        const door = config.readDoorConfig(env);
-        if (door.validateSignature) {
-          const valid = hasValidTwilioSignature(door.authToken, signedRequestOf(env, event));
+        const check = config.readSignatureCheckConfig(env);
+        if (check.validateSignature) {
+          const valid = hasValidTwilioSignature(check.authToken, signedRequestOf(env, event));
           if (!valid) {
             throw new FunctionError('SIGNATURE_INVALID', 'Missing or invalid X-Twilio-Signature');
           }
@@ -146,18 +145,38 @@ export function defineFunction(spec: FunctionSpec): ServerlessFunctionSignature 
         config: serviceConfig,
         defer: (work) => deferred.push(work),
       });
-      await settleWithin(deferred, deadline);
+      await waitForDeferred(deferred, deadline);
       return result;
     };
     void run().then(answer, async (error: unknown) => {
-      await settleWithin(deferred, deadline);
+      await waitForDeferred(deferred, deadline);
       answerError(error);
     });
   };
 }
 
-/** Waits for `work` to settle, but no longer than the deadline allows. */
-async function settleWithin(work: Promise<void>[], deadline: Deadline): Promise<void> {
+/** The answer when even building the answer failed: fixed content, nothing to scrub or render. */
+const FALLBACK_ANSWER: Answer = {
+  status: 500,
+  body: { error: { code: 'INTERNAL_ERROR', message: 'Unexpected internal error' } },
+};
+
+/** `result` as the runtime's response, every registered secret removed from its body. */
+function responseFor(result: Answer, log: InvocationLog): RuntimeResponse {
+  const response = new Twilio.Response();
+  response.setStatusCode(result.status ?? 200);
+  response.appendHeader('Cache-Control', 'no-store');
+  const html = typeof result.body === 'string' || result.html;
+  response.appendHeader(
+    'Content-Type',
+    html ? (result.html ? 'text/html; charset=utf-8' : 'text/plain') : 'application/json',
+  );
+  response.setBody(log.removeSecrets(result.body));
+  return response;
+}
+
+/** Waits for deferred work to finish, but no longer than the deadline allows. */
+async function waitForDeferred(work: Promise<void>[], deadline: Deadline): Promise<void> {
   if (work.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<void>((resolve) => {

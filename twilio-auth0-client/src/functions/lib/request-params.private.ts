@@ -2,10 +2,9 @@
 // one is a 400 BAD_REQUEST naming the field. Small pure functions in the function-templates
 // manner.
 import type * as ErrorsModule from './errors.private';
+import type * as Loader from './loader.private';
 
-// Deployed, Twilio loads each function file on its own (relative imports do not resolve):
-// shared modules are *.private functions, required through the runtime's function map.
-const shared = <T>(name: string): T => module.require(Runtime.getFunctions()[name]!.path) as T;
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
 
 export type EventParams = Record<string, unknown>;

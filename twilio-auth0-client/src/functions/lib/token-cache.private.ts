@@ -4,25 +4,38 @@
 // - Refresh ahead: a token inside its refresh margin (the last min(5 min, 10 %) of its life) is
 //   still used by everyone, while exactly one invocation claims the refresh with a conditional
 //   (If-Match) write of the document's lease and fetches the next token in the background.
-// - Only a missing or expired token makes an invocation wait: the one that wins the create (or
-//   the conditional claim) fetches; the others poll the document with backoff and jitter (Sync
-//   allows ~20 reads/s per document) and fetch for themselves only if their budget runs short.
+// - Only a missing or expired token makes an invocation wait: the one that takes the lease
+//   fetches; the others poll the document with backoff and jitter (Sync allows ~20 reads/s per
+//   document) and fetch for themselves only if their budget runs short.
 // - Sync down or slow: fetch directly (one fetch per container at a time) and keep it in memory.
 //   A read that merely timed out is tried again first while the budget allows: on a busy host
 //   the slow party is often the invocation's own process, and every direct fetch spends a token
 //   from the customer's Auth0 quota that Sync most likely already holds.
+// - A token the API rejected is never used, kept or published again by this container. When the
+//   API rejects a token this container fetched less than a minute ago, the two sides disagree on
+//   issuer or audience: fetching stops for a cool-down (in memory and in the document), so that
+//   a misconfiguration does not spend the Auth0 quota.
+//
+// `nextStep` is the one place that maps (memory, document, lease) to what happens next; the
+// methods below it are the steps.
 import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';
+import type * as ErrorsModule from './errors.private';
 import type * as StoreModule from './sync-token-store.private';
-import type * as SyncModule from './twilio-sync-client.private';
+import type * as MemoryModule from './warm-memory.private';
+import type * as Loader from './loader.private';
+
+const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
+const { apiRejectsFreshTokens } = shared<typeof ErrorsModule>('lib/errors');
+const { API_REJECTION_COOL_DOWN_MS, MIN_SYNC_CALL_MS } =
+  shared<typeof StoreModule>('lib/sync-token-store');
+const { WarmMemory } = shared<typeof MemoryModule>('lib/warm-memory');
 
 type Deadline = DeadlineModule.Deadline;
 type ClientCredentialsSource = ClientCredentialsModule.ClientCredentialsSource;
 type SyncTokenStore = StoreModule.SyncTokenStore;
 type CacheDocument = StoreModule.CacheDocument;
 type TokenRecord = StoreModule.TokenRecord;
-type StoreRead = StoreModule.StoreRead;
-type LeaseResult = SyncModule.SyncResult<CacheDocument>;
 
 export type TokenSource = 'memory' | 'sync' | 'auth0';
 
@@ -30,359 +43,368 @@ export interface AcquiredToken extends TokenRecord {
   source: TokenSource;
   /** Whether this invocation had to wait for a token (none usable was cached). */
   waited: boolean;
-  /** A refresh-ahead this invocation claimed; settle it before answering. Never rejects. */
-  refreshAhead: Promise<void> | null;
 }
 
-interface WarmEntry {
-  token: TokenRecord | null;
-  /** Until when Sync is skipped after it failed (epoch ms). */
-  syncDownUntil: number;
-  /** A direct Auth0 fetch in flight in this container, shared by concurrent invocations. */
-  directFetch: Promise<TokenRecord> | null;
-}
+/** What the document read said; notRead: memory holds a token outside its margin, or cools down. */
+type SyncView = StoreModule.StoreRead | { state: 'notRead' };
 
-/** Warm-container memory: survives between invocations while Twilio keeps the container. */
-const warmMemory = new Map<string, WarmEntry>();
+/** The next step of `acquire`, as decided by `nextStep`. */
+type Step =
+  | { kind: 'use'; token: TokenRecord; source: TokenSource }
+  /** Use the token, and claim the refresh in Sync (write `document`'s lease) if it is free. */
+  | { kind: 'useAndClaimRefresh'; token: TokenRecord; source: TokenSource; document: Doc }
+  /** Use the token, and refresh it directly (Sync is down). */
+  | { kind: 'useAndRefreshDirectly'; token: TokenRecord }
+  | { kind: 'fetchDirectly' }
+  /** Take the lease on `document` (create it when null) and fetch. */
+  | { kind: 'leaseAndFetch'; document: Doc }
+  | { kind: 'waitForRefresher' }
+  | { kind: 'coolingDown'; until: number };
+type Doc = CacheDocument | null;
 
-// Generous for Sync (usually tens of ms): a timeout sends the invocation to Auth0 directly.
-const SYNC_CALL_CAP_MS = 2500;
 const SYNC_DOWN_BACKOFF_MS = 30_000;
 /** Budget a waiter keeps for fetching a token itself and then calling the API. */
 const SELF_FETCH_RESERVE_MS = 2000;
-/** The shortest Sync call worth making. */
-const MIN_SYNC_CALL_MS = 200;
-/**
- * What a waiter's last poll leaves its read: on a busy host a Sync read takes a second or more,
- * and a last read cut short sends the waiter to Auth0 just as the refresher's token lands.
- */
+// What a waiter's last poll leaves its read: on a busy host a Sync read takes a second or more,
+// and a last read cut short sends the waiter to Auth0 just as the refresher's token lands.
 const LAST_POLL_READ_MS = 1200;
 const POLL_FIRST_MS = 300;
 const POLL_MAX_MS = 2000;
 const MAX_POLLS = 12;
+/** A token this container fetched less than this long ago is fresh: its rejection is config. */
+const FRESH_TOKEN_MS = 60_000;
 
 export function refreshMarginMs(token: TokenRecord): number {
   return Math.min(5 * 60_000, 0.1 * (token.expiresAt - token.fetchedAt));
 }
 
-/** Too close to expiry to send: the API could see it expire in flight. */
-function safetyMs(token: TokenRecord): number {
-  return Math.min(30_000, 0.02 * (token.expiresAt - token.fetchedAt));
-}
-
 export class TokenCache {
-  private readonly entry: WarmEntry;
+  private readonly entry: MemoryModule.WarmMemory;
+  private readonly backgroundWork: Promise<void>[] = [];
 
+  /**
+   * `keyThumbprint`: the RFC 7638 thumbprint of the DPoP key configured now (null: none); a
+   * cached token bound to another key, or a DPoP token with no key, is not used.
+   */
   constructor(
     cacheKey: string,
     private readonly store: SyncTokenStore,
     private readonly source: ClientCredentialsSource,
-    private readonly note: (event: string) => void = () => undefined,
+    private readonly keyThumbprint: string | null,
+    private readonly recordEvent: (event: string) => void = () => undefined,
     private readonly now: () => number = Date.now,
     private readonly random: () => number = Math.random,
   ) {
-    let entry = warmMemory.get(cacheKey);
-    if (!entry) {
-      entry = { token: null, syncDownUntil: 0, directFetch: null };
-      warmMemory.set(cacheKey, entry);
-    }
-    this.entry = entry;
+    this.entry = WarmMemory.of(cacheKey);
   }
 
   /** A token to send now, from the cheapest level that has a usable one. */
-  acquire(deadline: Deadline): Promise<AcquiredToken> {
-    return this.acquireExcluding(deadline, null);
+  async acquire(deadline: Deadline): Promise<AcquiredToken> {
+    const memory = this.usable(this.entry.token) ? this.entry.token : null;
+    const readNeeded = memory ? this.inMargin(memory) : this.now() >= this.entry.coolDownUntil;
+    const sync: SyncView = readNeeded ? await this.readShared(deadline) : { state: 'notRead' };
+    return this.take(this.nextStep(memory, sync), deadline);
+  }
+
+  /** Work this invocation started in the background (a refresh, a publish); never rejects. */
+  whenBackgroundWorkDone(): Promise<void> {
+    return Promise.all(this.backgroundWork).then(() => undefined);
+  }
+
+  /** Whether this container fetched `token` from Auth0 less than a minute ago. */
+  fetchedHereJustNow(token: TokenRecord): boolean {
+    return this.entry.fetchedHereSince(token.accessToken, this.now() - FRESH_TOKEN_MS);
   }
 
   /**
-   * The API rejected `rejected`: drop it from memory and from Sync, but only where that same token
-   * is still held (another invocation may already have replaced it), and get another one.
+   * The API refused `token`: it is never used again here, and its replacement is fetched. A token
+   * this container fetched just now means a misconfiguration: the cool-down starts (here and in
+   * the document) and API_UNAUTHORIZED is thrown instead.
    */
-  invalidate(rejected: string, deadline: Deadline): Promise<AcquiredToken> {
-    if (this.entry.token?.accessToken === rejected) this.entry.token = null;
-    this.note('token_rejected_by_api');
-    return this.acquireExcluding(deadline, rejected);
+  async replaceRejected(token: TokenRecord, deadline: Deadline): Promise<AcquiredToken> {
+    const coolingDown = this.forgetRejected(token, deadline);
+    if (coolingDown) throw coolingDown;
+    return this.acquire(deadline);
   }
 
-  private usable(token: TokenRecord | null, rejected: string | null): token is TokenRecord {
-    return (
-      token !== null &&
-      token.accessToken !== rejected &&
-      this.now() < token.expiresAt - safetyMs(token)
+  /**
+   * Forgets a token the API refused. When it was fresh from here, the cool-down starts (the
+   * document is told in the background) and the answer for it is returned; null otherwise.
+   */
+  forgetRejected(token: TokenRecord, deadline: Deadline): ErrorsModule.FunctionError | null {
+    this.recordEvent('token_rejected_by_api');
+    this.entry.reject(token.accessToken);
+    if (!this.fetchedHereJustNow(token)) return null;
+    const until = this.now() + API_REJECTION_COOL_DOWN_MS;
+    this.entry.coolDownUntil = until;
+    this.recordEvent('api_rejects_fresh_tokens');
+    const shared = this.store.recordApiRejection(until, deadline).then((written) => {
+      if (!written.ok) throw new Error(written.failure);
+    });
+    this.inBackground(shared, 'cool_down_not_shared');
+    return apiRejectsFreshTokens(until, this.now());
+  }
+
+  /** The one decision: what (memory, the document, its lease) make this invocation do next. */
+  private nextStep(memory: TokenRecord | null, sync: SyncView): Step {
+    const now = this.now();
+    const document = sync.state === 'present' ? sync.document : null;
+    const coolDownUntil = Math.max(this.entry.coolDownUntil, document?.apiRejectsUntil ?? 0);
+    // While cooling down, a token still in hand is used but not refreshed.
+    const coolingDown = now < coolDownUntil;
+    const fetching = (step: Step): Step =>
+      coolingDown ? { kind: 'coolingDown', until: coolDownUntil } : step;
+    const use = (token: TokenRecord, source: TokenSource): Step => ({ kind: 'use', token, source });
+    const useAndClaim = (token: TokenRecord, source: TokenSource): Step =>
+      coolingDown ? use(token, source) : { kind: 'useAndClaimRefresh', token, source, document };
+
+    switch (sync.state) {
+      case 'notRead':
+        return memory ? use(memory, 'memory') : fetching({ kind: 'fetchDirectly' });
+      case 'unavailable':
+        if (!memory) return fetching({ kind: 'fetchDirectly' });
+        return coolingDown
+          ? use(memory, 'memory')
+          : { kind: 'useAndRefreshDirectly', token: memory };
+      case 'rateLimited':
+        return memory ? use(memory, 'memory') : fetching({ kind: 'waitForRefresher' });
+      case 'missing':
+        return memory
+          ? useAndClaim(memory, 'memory')
+          : fetching({ kind: 'leaseAndFetch', document });
+      case 'present': {
+        const held = this.usable(sync.document.token) ? sync.document.token : null;
+        if (held && !this.inMargin(held)) return use(held, 'sync');
+        // Sync lost or spoiled the token while memory holds a usable one: keep using it, and put
+        // it back in Sync with the refresh claimed (it is due).
+        const best = held ?? memory;
+        if (best) {
+          const source = held ? 'sync' : 'memory';
+          return sync.document.refreshingUntil > now
+            ? use(best, source)
+            : useAndClaim(best, source);
+        }
+        if (sync.document.refreshingUntil > now) return fetching({ kind: 'waitForRefresher' });
+        return fetching({ kind: 'leaseAndFetch', document });
+      }
+    }
+  }
+
+  private async take(step: Step, deadline: Deadline): Promise<AcquiredToken> {
+    switch (step.kind) {
+      case 'use':
+        return result(step.token, step.source, false);
+      case 'useAndClaimRefresh':
+        await this.claimRefreshAhead(deadline, step.document, step.token);
+        return result(step.token, step.source, false);
+      case 'useAndRefreshDirectly':
+        if (!this.entry.directFetch) {
+          this.inBackground(this.fetchDirectly(deadline), 'refresh_ahead_failed');
+        }
+        return result(step.token, 'memory', false);
+      case 'fetchDirectly':
+        return this.fetched(this.fetchDirectly(deadline));
+      case 'leaseAndFetch':
+        return this.leaseAndFetch(deadline, step.document);
+      case 'waitForRefresher':
+        return this.waitForRefresher(deadline);
+      case 'coolingDown':
+        throw apiRejectsFreshTokens(step.until, this.now());
+    }
+  }
+
+  /**
+   * Reads the document (not while Sync is known down), noting what was wrong with it. A read that
+   * timed out is tried once more if a self-fetch still fits after it; one that failed outright
+   * (5xx, refused) is not: Sync is down, and waiting costs time.
+   */
+  private async readShared(deadline: Deadline): Promise<StoreModule.StoreRead> {
+    if (this.now() < this.entry.syncDownUntil) return { state: 'unavailable', timedOut: false };
+    const reserveMs = this.selfFetchReserve(deadline);
+    let read = await this.store.read(deadline, reserveMs);
+    const timedOut = read.state === 'unavailable' && read.timedOut;
+    if (timedOut && deadline.fits(MIN_SYNC_CALL_MS, reserveMs)) {
+      this.recordEvent('sync_read_retry');
+      read = await this.store.read(deadline, reserveMs);
+    }
+    if (read.state === 'unavailable') this.markSyncDown();
+    if (read.state !== 'present') return read;
+    if (read.document.problem) this.recordEvent(`sync_document_${read.document.problem}`);
+    if (this.usable(read.document.token)) this.remember(read.document.token);
+    return read;
+  }
+
+  /**
+   * Refresh ahead: the token is still good, so this invocation goes on using it; it claims the
+   * refresh with a conditional write and fetches the next token in the background.
+   */
+  private async claimRefreshAhead(
+    deadline: Deadline,
+    document: Doc,
+    heldToken: TokenRecord,
+  ): Promise<void> {
+    const claim = await this.lease(document, heldToken, deadline);
+    if (!claim.ok) {
+      // Not on a timeout: Sync just answered the read, and the token in hand is still good.
+      if (claim.failure === 'unavailable') this.markSyncDown();
+      return;
+    }
+    this.recordEvent('refresh_ahead_claimed');
+    const refresh = this.fetchAsLeaseHolder(deadline, claim.value.revision, heldToken, 0);
+    this.inBackground(
+      refresh.then(() => this.recordEvent('refresh_ahead_done')),
+      'refresh_ahead_failed',
     );
+  }
+
+  /**
+   * No usable token anywhere: take the lease (create the document, or claim it with If-Match) and
+   * fetch. Losing the race means another invocation holds it now: wait for it. A document Sync
+   * removed (its TTL) after it was read is created again.
+   */
+  private async leaseAndFetch(deadline: Deadline, document: Doc): Promise<AcquiredToken> {
+    const lease = await this.lease(document, null, deadline);
+    if (lease.ok) {
+      if (document) this.recordEvent('refresh_claimed');
+      return this.fetched(this.fetchAsLeaseHolder(deadline, lease.value.revision, null));
+    }
+    switch (lease.failure) {
+      case 'conflict':
+      case 'stale':
+      case 'rate_limited':
+        this.recordEvent(document ? 'claim_race_lost' : 'create_race_lost');
+        return this.waitForRefresher(deadline);
+      case 'not_found':
+        if (document) return this.leaseAndFetch(deadline, null);
+        break;
+      case 'timeout': {
+        // The write may have landed, leaving others waiting on this invocation: offer them the
+        // token this invocation fetches.
+        this.markSyncDown();
+        const token = await this.fetchDirectly(deadline);
+        this.inBackground(this.store.publish(token, deadline), 'publish_failed');
+        return result(token, 'auth0', true);
+      }
+    }
+    this.markSyncDown();
+    return this.fetched(this.fetchDirectly(deadline));
+  }
+
+  /**
+   * Polls the document with exponential backoff and jitter until the refresher's token appears,
+   * taking over if its lease lapses, and fetching directly once only the self-fetch reserve is
+   * left (the last pause is shortened to end there rather than skipped). A poll that timed out is
+   * no reason to stop; Sync failing outright (5xx, refused) is: it holds nothing to wait for.
+   */
+  private async waitForRefresher(deadline: Deadline): Promise<AcquiredToken> {
+    const reserveMs = this.selfFetchReserve(deadline);
+    const readMs = Math.max(MIN_SYNC_CALL_MS, deadline.reserve(LAST_POLL_READ_MS, 0.1));
+    let delay = POLL_FIRST_MS;
+    let lastPollTimedOut = false;
+    for (let poll = 0; poll < MAX_POLLS; poll += 1) {
+      const room = deadline.remainingMs() - reserveMs - readMs;
+      if (room <= 0) break;
+      await deadline.sleep(Math.min(Math.round(delay * (0.5 + this.random())), room));
+      delay = Math.min(delay * 2, POLL_MAX_MS);
+      const read = await this.store.read(deadline, reserveMs);
+      if (read.state === 'unavailable' && !read.timedOut) {
+        this.markSyncDown();
+        this.recordEvent('wait_stopped_sync_down');
+        return this.fetched(this.fetchDirectly(deadline));
+      }
+      lastPollTimedOut = read.state === 'unavailable';
+      if (read.state === 'rateLimited' || read.state === 'unavailable') continue;
+      const document = read.state === 'present' ? read.document : null;
+      if (document && this.usable(document.token)) {
+        this.remember(document.token);
+        return result(document.token, 'sync', true);
+      }
+      if (document && this.now() < document.apiRejectsUntil) {
+        throw apiRejectsFreshTokens(document.apiRejectsUntil, this.now());
+      }
+      if (document && document.refreshingUntil > this.now()) continue;
+      const lease = await this.store.takeLease(document, null, deadline, reserveMs);
+      if (lease.ok) {
+        if (document) this.recordEvent('refresh_claimed_after_lapse');
+        return this.fetched(this.fetchAsLeaseHolder(deadline, lease.value.revision, null));
+      }
+    }
+    if (lastPollTimedOut) this.markSyncDown();
+    this.recordEvent('wait_gave_up');
+    return this.fetched(this.fetchDirectly(deadline));
+  }
+
+  /**
+   * Fetches as the lease holder and writes the token where the lease was taken. If the fetch
+   * fails, the lease is released at once (keeping `heldToken`, the token others still use), so
+   * that waiting invocations try for themselves instead of waiting out the lease.
+   */
+  private async fetchAsLeaseHolder(
+    deadline: Deadline,
+    leaseRevision: string,
+    heldToken: TokenRecord | null,
+    reserveMs?: number,
+  ): Promise<TokenRecord> {
+    let token: TokenRecord;
+    try {
+      token = await this.fetchFromAuth0(deadline, reserveMs);
+    } catch (error) {
+      await this.store.releaseLease(leaseRevision, heldToken, deadline);
+      throw error;
+    }
+    const stored = await this.store.storeToken(token, leaseRevision, deadline);
+    if (!stored.ok) {
+      this.recordEvent(stored.failure === 'stale' ? 'store_lease_lost' : 'store_failed');
+    }
+    return token;
+  }
+
+  /** Fetches without Sync, one fetch per container at a time. */
+  private async fetchDirectly(deadline: Deadline): Promise<TokenRecord> {
+    this.recordEvent('token_fetched_without_sync');
+    if (!this.entry.directFetch) {
+      this.entry.directFetch = this.fetchFromAuth0(deadline).finally(() => {
+        this.entry.directFetch = null;
+      });
+    }
+    return this.entry.directFetch;
+  }
+
+  /** The only call to Auth0: the token is remembered, and known as this container's own. */
+  private async fetchFromAuth0(deadline: Deadline, reserveMs?: number): Promise<TokenRecord> {
+    const issued = await this.source.fetch(deadline, reserveMs === undefined ? {} : { reserveMs });
+    const token: TokenRecord = { ...issued };
+    this.entry.fetchedHere(token.accessToken, this.now());
+    this.remember(token);
+    return token;
+  }
+
+  private usable(token: TokenRecord | null): token is TokenRecord {
+    return this.entry.accepts(token, this.keyThumbprint, this.now());
+  }
+
+  private remember(token: TokenRecord): void {
+    this.entry.remember(token, this.keyThumbprint, this.now());
   }
 
   private inMargin(token: TokenRecord): boolean {
     return this.now() >= token.expiresAt - refreshMarginMs(token);
   }
 
-  private remember(token: TokenRecord): void {
-    const current = this.entry.token;
-    if (!current || current.expiresAt <= token.expiresAt) this.entry.token = token;
+  /** A token this invocation waited for while it was fetched from Auth0. */
+  private async fetched(fetching: Promise<TokenRecord>): Promise<AcquiredToken> {
+    return result(await fetching, 'auth0', true);
   }
 
-  private result(
-    token: TokenRecord,
-    source: TokenSource,
-    waited: boolean,
-    refreshAhead: Promise<void> | null = null,
-  ): AcquiredToken {
-    return { ...token, source, waited, refreshAhead };
+  /** Runs `work` without waiting for it; `whenBackgroundWorkDone` does. Failures are logged. */
+  private inBackground(work: Promise<unknown>, failureEvent: string): void {
+    const logFailure = () => this.recordEvent(failureEvent);
+    this.backgroundWork.push(work.then(() => undefined, logFailure));
   }
 
-  private async acquireExcluding(
-    deadline: Deadline,
-    rejected: string | null,
-  ): Promise<AcquiredToken> {
-    const memory = this.usable(this.entry.token, rejected) ? this.entry.token : null;
-    if (memory && !this.inMargin(memory)) return this.result(memory, 'memory', false);
-
-    if (this.now() < this.entry.syncDownUntil) {
-      // Sync failed recently: memory is the only shared level left.
-      if (memory)
-        return this.result(memory, 'memory', false, this.background(this.directRefresh(deadline)));
-      return this.result(await this.fetchDirect(deadline), 'auth0', true);
-    }
-
-    const read = await this.readShared(deadline);
-    if (read.state === 'busy') {
-      if (memory) return this.result(memory, 'memory', false);
-      return this.waitForRefresher(deadline, rejected);
-    }
-    if (read.state === 'unavailable') {
-      this.markSyncDown();
-      if (memory)
-        return this.result(memory, 'memory', false, this.background(this.directRefresh(deadline)));
-      return this.fetchAndPublish(deadline);
-    }
-    if (read.state === 'missing') {
-      if (memory) return this.refreshingAhead(memory, 'memory', deadline, null);
-      return this.leaseOrWait(deadline, null, rejected);
-    }
-
-    const document = read.document;
-    if (document.problem) this.note(`sync_document_${document.problem}`);
-    const shared = this.usable(document.token, rejected) ? document.token : null;
-    if (shared) {
-      this.remember(shared);
-      if (!this.inMargin(shared)) return this.result(shared, 'sync', false);
-      return this.refreshingAhead(shared, 'sync', deadline, document);
-    }
-    if (memory) {
-      // Sync lost or spoiled the token while this container still holds a usable one: keep
-      // using it, and put it back in Sync with the refresh claimed (it is due).
-      return this.refreshingAhead(memory, 'memory', deadline, document);
-    }
-    return this.leaseOrWait(deadline, document, rejected);
-  }
-
-  /**
-   * Reads the document. A read that timed out is tried once more if a self-fetch still fits after
-   * it; a read that failed outright (5xx, refused) is not: Sync is down, and waiting costs time.
-   */
-  private async readShared(deadline: Deadline): Promise<StoreRead> {
-    const read = await this.readWithin(deadline);
-    if (read.state !== 'unavailable' || !read.timedOut) return read;
-    if (this.syncTime(deadline) === null) return read;
-    this.note('sync_read_retry');
-    return this.readWithin(deadline);
-  }
-
-  /** `token`, still good but inside its refresh margin, with the refresh ahead claimed if free. */
-  private async refreshingAhead(
-    token: TokenRecord,
-    source: TokenSource,
-    deadline: Deadline,
-    document: CacheDocument | null,
-  ): Promise<AcquiredToken> {
-    const claimed = await this.claimAhead(deadline, document, token);
-    return this.result(token, source, false, claimed?.refresh);
-  }
-
-  /**
-   * Refresh ahead: the token is still good, so this invocation goes on using it; if nobody holds
-   * the refresh, claim it with a conditional write and fetch the next token in the background.
-   */
-  private async claimAhead(
-    deadline: Deadline,
-    document: CacheDocument | null,
-    keep: TokenRecord | null,
-  ): Promise<{ refresh: Promise<void> } | null> {
-    // Wrapped in an object: an awaited Promise<Promise<void>> would flatten and wait for the
-    // refresh, which is exactly what this invocation must not do.
-    if (document && document.refreshingUntil > this.now()) return null;
-    const claim = await this.leaseWithin(deadline, document, keep);
-    if (!claim.ok) {
-      // Not on a timeout: Sync just answered the read, and the token in hand is still good.
-      if (claim.failure === 'unavailable') this.markSyncDown();
-      return null;
-    }
-    this.note('refresh_ahead_claimed');
-    const revision = claim.value.revision;
-    const refresh = this.background(
-      (async () => {
-        await this.fetchAndStore(deadline, revision, keep, 0);
-        this.note('refresh_ahead_done');
-      })(),
-    );
-    return { refresh };
-  }
-
-  /**
-   * No usable token in Sync: take the refresh lease (create the document, or claim it with
-   * If-Match) and fetch, or wait for whoever holds it. Losing the race means another invocation
-   * holds it now; a document Sync removed (its TTL) after it was read is created again.
-   */
-  private async leaseOrWait(
-    deadline: Deadline,
-    document: CacheDocument | null,
-    rejected: string | null,
-  ): Promise<AcquiredToken> {
-    if (document && document.refreshingUntil > this.now()) {
-      return this.waitForRefresher(deadline, rejected);
-    }
-    const lease = await this.leaseWithin(deadline, document, null);
-    if (lease.ok) {
-      if (document) this.note('refresh_claimed');
-      return this.fetchAsHolder(deadline, lease.value.revision);
-    }
-    if (
-      lease.failure === 'conflict' ||
-      lease.failure === 'stale' ||
-      lease.failure === 'rate_limited'
-    ) {
-      this.note(document ? 'claim_race_lost' : 'create_race_lost');
-      return this.waitForRefresher(deadline, rejected);
-    }
-    if (lease.failure === 'not_found' && document)
-      return this.leaseOrWait(deadline, null, rejected);
-    this.markSyncDown();
-    return this.fetchAndPublish(deadline);
-  }
-
-  /**
-   * Polls the document with exponential backoff and jitter until the refresher's token appears,
-   * taking over if its lease lapses, and fetching directly once only the self-fetch reserve is
-   * left. The last pause is shortened to end there rather than skipped, and a poll that fails
-   * (Sync slow or briefly down) is no reason to stop: the refresher stores its token in Sync.
-   */
-  private async waitForRefresher(
-    deadline: Deadline,
-    rejected: string | null,
-  ): Promise<AcquiredToken> {
-    const reserveMs = this.selfFetchReserve(deadline);
-    const readMs = Math.max(MIN_SYNC_CALL_MS, deadline.reserve(LAST_POLL_READ_MS, 0.1));
-    let delay = POLL_FIRST_MS;
-    let syncFailed = false;
-    for (let poll = 0; poll < MAX_POLLS; poll += 1) {
-      const room = deadline.remainingMs() - reserveMs - readMs;
-      if (room <= 0) break;
-      await deadline.sleep(Math.min(Math.round(delay * (0.5 + this.random())), room));
-      delay = Math.min(delay * 2, POLL_MAX_MS);
-      const read = await this.readWithin(deadline);
-      syncFailed = read.state === 'unavailable';
-      if (read.state === 'busy' || read.state === 'unavailable') continue;
-      const document = read.state === 'present' ? read.document : null;
-      if (document && this.usable(document.token, rejected)) {
-        this.remember(document.token);
-        return this.result(document.token, 'sync', true);
-      }
-      if (document && document.refreshingUntil > this.now()) continue;
-      const lease = await this.leaseWithin(deadline, document, null);
-      if (lease.ok) {
-        if (document) this.note('refresh_claimed_after_lapse');
-        return this.fetchAsHolder(deadline, lease.value.revision);
-      }
-    }
-    if (syncFailed) this.markSyncDown();
-    this.note('wait_gave_up');
-    return this.fetchAndPublish(deadline);
-  }
-
-  /** Fetches as the holder of the lease taken at `leaseRevision`, for an invocation that waited. */
-  private async fetchAsHolder(deadline: Deadline, leaseRevision: string): Promise<AcquiredToken> {
-    return this.result(await this.fetchAndStore(deadline, leaseRevision, null), 'auth0', true);
-  }
-
-  /**
-   * Fetches as the lease holder and writes the token where the lease was taken. If the fetch
-   * fails, the lease is released at once (keeping `kept`, the token others still use), so that
-   * waiting invocations try for themselves instead of waiting out the lease.
-   */
-  private async fetchAndStore(
-    deadline: Deadline,
-    leaseRevision: string,
-    kept: TokenRecord | null,
-    reserveMs?: number,
-  ): Promise<TokenRecord> {
-    let token: TokenRecord;
-    try {
-      token = await this.source.fetch(deadline, reserveMs === undefined ? {} : { reserveMs });
-    } catch (error) {
-      const timeoutMs = this.syncTime(deadline, 0);
-      if (timeoutMs !== null) await this.store.release(leaseRevision, kept, timeoutMs);
-      throw error;
-    }
-    this.remember(token);
-    const timeoutMs = this.syncTime(deadline, 0);
-    const stored: LeaseResult =
-      timeoutMs === null
-        ? { ok: false, failure: 'timeout' }
-        : await this.store.store(token, leaseRevision, timeoutMs);
-    if (!stored.ok) this.note(stored.failure === 'stale' ? 'store_lease_lost' : 'store_failed');
-    return token;
-  }
-
-  /** Fetches without Sync, one fetch per container at a time. */
-  private async fetchDirect(deadline: Deadline): Promise<TokenRecord> {
-    this.note('token_fetched_without_sync');
-    if (!this.entry.directFetch) {
-      this.entry.directFetch = this.source.fetch(deadline).finally(() => {
-        this.entry.directFetch = null;
-      });
-    }
-    const token = await this.entry.directFetch;
-    this.remember(token);
-    return token;
-  }
-
-  /**
-   * A direct fetch after Sync failed or was too slow for this invocation. The failure may have
-   * been a timeout of a call that did land (a lease created, a claim made), leaving others
-   * waiting on this invocation: so the token is offered to Sync afterwards, in the background,
-   * and waiters pick it up instead of each fetching their own.
-   */
-  private async fetchAndPublish(deadline: Deadline): Promise<AcquiredToken> {
-    const token = await this.fetchDirect(deadline);
-    return this.result(token, 'auth0', true, this.background(this.publish(deadline, token)));
-  }
-
-  /** Writes `token` to Sync unless the document already holds one at least as good. */
-  private async publish(deadline: Deadline, token: TokenRecord): Promise<void> {
-    const read = await this.readWithin(deadline, 0);
-    const timeoutMs = this.syncTime(deadline, 0);
-    if (timeoutMs === null) return;
-    if (read.state === 'missing') {
-      await this.store.createLease(token, 0, timeoutMs);
-    } else if (read.state === 'present') {
-      const held = read.document.token;
-      if (this.usable(held, null) && held.expiresAt >= token.expiresAt) return;
-      const stored = await this.store.store(token, read.document.revision, timeoutMs);
-      if (stored.ok) this.note('token_published');
-    }
-  }
-
-  /** Refresh ahead while Sync is down: still only one fetch per container. */
-  private async directRefresh(deadline: Deadline): Promise<void> {
-    if (this.entry.directFetch) return;
-    await this.fetchDirect(deadline);
-  }
-
-  private background(work: Promise<unknown>): Promise<void> {
-    return work.then(
-      () => undefined,
-      () => this.note('refresh_ahead_failed'),
-    );
+  /** Takes the refresh lease, keeping the self-fetch reserve (a fetch may follow). */
+  private lease(document: Doc, heldToken: TokenRecord | null, deadline: Deadline) {
+    return this.store.takeLease(document, heldToken, deadline, this.selfFetchReserve(deadline));
   }
 
   private selfFetchReserve(deadline: Deadline): number {
@@ -390,37 +412,11 @@ export class TokenCache {
   }
 
   private markSyncDown(): void {
-    this.note('sync_unavailable');
+    this.recordEvent('sync_unavailable');
     this.entry.syncDownUntil = this.now() + SYNC_DOWN_BACKOFF_MS;
   }
+}
 
-  /**
-   * A Sync call's timeout, keeping `reserveMs`: by default what a self-fetch needs (the token
-   * request and the API call), since any Sync call may be followed by one. Null when less than
-   * the shortest useful call is left: the caller goes on without Sync rather than failing.
-   */
-  private syncTime(deadline: Deadline, reserveMs = this.selfFetchReserve(deadline)): number | null {
-    const ms = Math.floor(Math.min(SYNC_CALL_CAP_MS, deadline.remainingMs() - reserveMs));
-    return ms >= MIN_SYNC_CALL_MS ? ms : null;
-  }
-
-  /** Reads the document within the time the budget allows; no time left reads as a timeout. */
-  private readWithin(deadline: Deadline, reserveMs?: number): Promise<StoreRead> {
-    const timeoutMs = this.syncTime(deadline, reserveMs);
-    return timeoutMs === null
-      ? Promise.resolve({ state: 'unavailable', timedOut: true })
-      : this.store.read(timeoutMs);
-  }
-
-  /** Takes the refresh lease within the time the budget allows; no time left is a timeout. */
-  private leaseWithin(
-    deadline: Deadline,
-    document: CacheDocument | null,
-    keep: TokenRecord | null,
-  ): Promise<LeaseResult> {
-    const timeoutMs = this.syncTime(deadline);
-    return timeoutMs === null
-      ? Promise.resolve({ ok: false, failure: 'timeout' })
-      : this.store.takeLease(document, keep, deadline.endsAt, timeoutMs);
-  }
+function result(token: TokenRecord, source: TokenSource, waited: boolean): AcquiredToken {
+  return { ...token, source, waited };
 }

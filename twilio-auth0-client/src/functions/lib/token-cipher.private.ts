@@ -1,8 +1,8 @@
 // Optional encryption at rest of the cached token (AES-256-GCM, key from TOKEN_CACHE_KEY).
 // With Sync ACLs off, any Sync client token of the service can read the cache document; with a
-// key set, the document holds only ciphertext. The associated data binds the ciphertext to its
-// document and expiry, so a ciphertext copied into another document or next to another expiry
-// fails to decrypt instead of being used.
+// key set, the document holds only ciphertext, and GCM authenticates it: the whole content (token,
+// times, lease) is sealed together with the document's name as associated data, so any edit, or a
+// ciphertext copied from another document, fails to open instead of being used.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';

@@ -34,7 +34,8 @@ export interface SyncDocuments {
     uniqueName: string,
     data: object,
     ttlSeconds: number,
-    ifMatch: string,
+    /** The revision the update is conditional on; null: unconditional. */
+    ifMatch: string | null,
     timeoutMs: number,
   ): Promise<SyncResult<SyncDocumentSnapshot>>;
 }
@@ -61,19 +62,22 @@ export function syncDocumentsFor(context: Context, location: SyncLocation): Sync
   };
   return {
     fetch: (uniqueName, timeoutMs) =>
-      settle(timeoutMs, () => service(timeoutMs).documents(uniqueName).fetch()),
+      resultWithin(timeoutMs, () => service(timeoutMs).documents(uniqueName).fetch()),
     create: (uniqueName, data, ttlSeconds, timeoutMs) =>
-      settle(timeoutMs, () =>
+      resultWithin(timeoutMs, () =>
         service(timeoutMs).documents.create({ uniqueName, data, ttl: ttlSeconds }),
       ),
     update: (uniqueName, data, ttlSeconds, ifMatch, timeoutMs) =>
-      settle(timeoutMs, () =>
-        service(timeoutMs).documents(uniqueName).update({ data, ttl: ttlSeconds, ifMatch }),
+      resultWithin(timeoutMs, () =>
+        service(timeoutMs)
+          .documents(uniqueName)
+          .update({ data, ttl: ttlSeconds, ...(ifMatch === null ? {} : { ifMatch }) }),
       ),
   };
 }
 
-async function settle(
+/** The call's outcome as a SyncResult, or a timeout once `timeoutMs` has passed. */
+async function resultWithin(
   timeoutMs: number,
   call: () => Promise<{ revision: string; data: unknown }>,
 ): Promise<SyncResult<SyncDocumentSnapshot>> {
