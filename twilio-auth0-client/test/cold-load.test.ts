@@ -26,7 +26,7 @@ interface ProbeResult {
   answer: { statusCode: number; body: string } | null;
 }
 
-const fx = useFunctionFixture({
+const fixture = useFunctionFixture({
   api: (call, index) =>
     call.method === 'POST'
       ? { status: 201, body: { id: 'int_9', occurredAt: '2026-01-01T00:00:00.000Z' } }
@@ -78,7 +78,7 @@ describe('RT1: a cold load imports no twilio SDK of its own', () => {
         functionsDir: FUNCTIONS_DIR,
         load: name,
         invoke: {
-          env: fx.env(),
+          env: fixture.env(),
           event: event(),
           path: `/${name}`,
           domain: LOCAL_DOMAIN,

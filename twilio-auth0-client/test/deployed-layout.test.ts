@@ -32,7 +32,7 @@ const PACKAGE_DIR = resolve(__dirname, '..');
 const DIST_FUNCTIONS = join(PACKAGE_DIR, 'dist/functions');
 const REPO_NODE_MODULES = resolve(PACKAGE_DIR, '../node_modules');
 
-const fx = useFunctionFixture({
+const fixture = useFunctionFixture({
   api: (call, index) =>
     call.method === 'POST'
       ? { status: 201, body: { id: 'int_42', occurredAt: '2026-01-01T00:00:00.000Z' } }
@@ -116,7 +116,7 @@ it('builds every function and shared module, with no relative import between the
 });
 
 it('runs each public function loaded on its own, from renamed files, with only the runtime globals', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const diagnosis = await runDeployed('test-api-call', env, eventFor());
   const lookup = await runDeployed(
     'customer-lookup',
@@ -146,7 +146,7 @@ it('runs each public function loaded on its own, from renamed files, with only t
   });
   expect(unsigned.answer.statusCode).toBe(403);
   // Each process started cold: the later ones found the token in Sync, not in memory.
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 }, 60_000);
 
 it('runs deployed with a DPoP key and a Private Key JWT assertion key (each process cold)', async () => {
@@ -158,7 +158,7 @@ it('runs deployed with a DPoP key and a Private Key JWT assertion key (each proc
   });
   const api = await startDpopApi(auth0, AUDIENCE);
   try {
-    const env = functionEnv(auth0, fx.sync, api.url, {
+    const env = functionEnv(auth0, fixture.sync, api.url, {
       AUTH0_CLIENT_ASSERTION_KEY: clientKey.pemLine,
       DPOP_PRIVATE_KEY: dpopTestKey().jwkLine,
     });

@@ -19,7 +19,7 @@ const customer = {
   tier: 'gold',
 };
 
-const fx = useFunctionFixture({
+const fixture = useFunctionFixture({
   api: (call) => {
     if (call.path.startsWith('/customers?phone=%2B15005550001'))
       return { status: 200, body: customer };
@@ -40,9 +40,9 @@ const fx = useFunctionFixture({
 });
 
 function expectNoUpstreamCall(apiCallsBefore: number): void {
-  expect(fx.auth0.counters().tokenRequests).toBe(0);
-  expect(fx.sync.counters().requests).toBe(0);
-  expect(fx.api.calls).toHaveLength(apiCallsBefore);
+  expect(fixture.auth0.counters().tokenRequests).toBe(0);
+  expect(fixture.sync.counters().requests).toBe(0);
+  expect(fixture.api.calls).toHaveLength(apiCallsBefore);
 }
 
 describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signature', () => {
@@ -50,8 +50,8 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
   const interaction = { customerId: 'cus_001', channel: 'voice', summary: 'Asked about billing' };
 
   it('E42: missing or wrong X-Twilio-Signature → 403 before any upstream call', async () => {
-    const env = fx.env();
-    const before = fx.api.calls.length;
+    const env = fixture.env();
+    const before = fixture.api.calls.length;
     const url = `http://${LOCAL_DOMAIN}/customer-lookup`;
     const attempts: Array<Promise<Answer>> = [
       invoke(customerLookup, env, '/customer-lookup', eventFor(lookupParams)),
@@ -87,7 +87,7 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
   });
 
   it('E42: a correctly signed request passes, and VALIDATE_TWILIO_SIGNATURE=false is the only opt-out', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const found = await invoke(
       customerLookup,
       env,
@@ -141,7 +141,7 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
   });
 
   it('E42: a JSON body signed with bodySHA256 is accepted; a changed body is not', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const body = { phone: '+15005550001' };
     const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const url = `http://${LOCAL_DOMAIN}/customer-lookup?bodySHA256=${hash}`;
@@ -167,8 +167,8 @@ describe('E42: Studio-facing functions refuse a missing or wrong X-Twilio-Signat
 });
 
 it('E43: missing or malformed parameters → 400 naming the field, before any upstream call', async () => {
-  const env = fx.env();
-  const before = fx.api.calls.length;
+  const env = fixture.env();
+  const before = fixture.api.calls.length;
   const cases: Array<[typeof customerLookup, string, Record<string, string>, string]> = [
     [customerLookup, '/customer-lookup', {}, 'phone'],
     [customerLookup, '/customer-lookup', { phone: '5005550001' }, 'phone'],
@@ -219,7 +219,7 @@ it('E43: missing or malformed parameters → 400 naming the field, before any up
 });
 
 it('E44: every path calls callback exactly once', async () => {
-  const env = fx.env({ FUNCTION_DEADLINE_MS: '1000' });
+  const env = fixture.env({ FUNCTION_DEADLINE_MS: '1000' });
   const hanging = await startScriptedApi(() => 'hang');
   try {
     const paths: Array<Promise<Answer>> = [
@@ -262,14 +262,14 @@ it('E44: every path calls callback exactly once', async () => {
     // Past every deadline (1 s) and every upstream timeout, still exactly one callback each.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(answers.map((a) => a.calls())).toEqual(answers.map(() => 1));
-    expect(fx.logs.records()).toHaveLength(paths.length);
+    expect(fixture.logs.records()).toHaveLength(paths.length);
   } finally {
     await hanging.close();
   }
 });
 
 it('E45: the test endpoint is off unless enabled; when on it diagnoses without showing the token', async () => {
-  const base = fx.env();
+  const base = fixture.env();
   for (const value of [undefined, 'false']) {
     const env = { ...base };
     if (value === undefined) delete env.ENABLE_TEST_ENDPOINT;
@@ -278,11 +278,11 @@ it('E45: the test endpoint is off unless enabled; when on it diagnoses without s
     expect(off.status).toBe(404);
     expect(off.body.error.code).toBe('NOT_FOUND');
   }
-  expect(fx.auth0.counters().tokenRequests).toBe(0);
+  expect(fixture.auth0.counters().tokenRequests).toBe(0);
 
-  const before = fx.api.calls.length;
+  const before = fixture.api.calls.length;
   const on = await invoke(testApiCall, base, '/test-api-call');
-  const token = fx.api.calls[before]!.token!;
+  const token = fixture.api.calls[before]!.token!;
   expect(on.status).toBe(200);
   expect(on.body).toMatchObject({
     ok: true,
@@ -292,7 +292,7 @@ it('E45: the test endpoint is off unless enabled; when on it diagnoses without s
       expiresAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       fingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/),
       claims: {
-        iss: fx.auth0.issuer,
+        iss: fixture.auth0.issuer,
         aud: 'https://secure-api.local',
         azp: 'local-m2m-client',
         scope: 'read:customers write:interactions',

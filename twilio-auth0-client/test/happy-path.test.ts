@@ -10,10 +10,10 @@ import { eventFor, invoke } from './support/invoke';
 import { signedEvent } from './support/signing';
 import { documentData } from './support/sync-documents';
 
-const fx = useFunctionFixture({ api: 'secure-api' });
+const fixture = useFunctionFixture({ api: 'secure-api' });
 
 it('/test-api-call: fetches a token once, stores it in Sync, then serves it from memory', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const first = await invoke(testApiCall, env, '/test-api-call');
   const second = await invoke(testApiCall, env, '/test-api-call');
 
@@ -26,7 +26,7 @@ it('/test-api-call: fetches a token once, stores it in Sync, then serves it from
         sub: 'local-m2m-client@clients',
         azp: 'local-m2m-client',
         aud: AUDIENCE,
-        iss: fx.auth0.issuer,
+        iss: fixture.auth0.issuer,
       },
     },
     token: { source: 'auth0', waited: true },
@@ -36,19 +36,19 @@ it('/test-api-call: fetches a token once, stores it in Sync, then serves it from
     waited: false,
     fingerprint: first.body.token.fingerprint,
   });
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
-  expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
+  expect(documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!)).toMatchObject({
     access_token: expect.any(String),
     refreshing_until: null,
   });
-  expect(fx.logs.records().map((r) => [r.outcome, r.tokenSource])).toEqual([
+  expect(fixture.logs.records().map((r) => [r.outcome, r.tokenSource])).toEqual([
     ['ok', 'auth0'],
     ['ok', 'memory'],
   ]);
 });
 
 it('/test-api-call: a small HTML page when the browser asks for text/html', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const answer = await invoke(
     testApiCall,
     env,
@@ -62,7 +62,7 @@ it('/test-api-call: a small HTML page when the browser asks for text/html', asyn
 });
 
 it('/customer-lookup: a known caller is found, an unknown one is a normal found:false', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const found = await invoke(
     customerLookup,
     env,
@@ -86,11 +86,11 @@ it('/customer-lookup: a known caller is found, an unknown one is a normal found:
   });
   expect(missing.status).toBe(200);
   expect(missing.body).toEqual({ found: false, phone: '+15005550099' });
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('/log-interaction: records the interaction; an unknown customer is 404 NOT_FOUND', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const recorded = await invoke(
     logInteraction,
     env,

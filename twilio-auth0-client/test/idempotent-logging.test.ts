@@ -28,11 +28,11 @@ function logCall(env: Env, params: Record<string, string>): Promise<Answer> {
 }
 
 describe('against the real secure-api', () => {
-  const fx = useFunctionFixture({ api: 'secure-api' });
+  const fixture = useFunctionFixture({ api: 'secure-api' });
 
   /** A fresh token, for calling secure-api directly. */
   async function apiToken(): Promise<string> {
-    const tokenAnswer = await fetch(fx.auth0.tokenUrl, {
+    const tokenAnswer = await fetch(fixture.auth0.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -47,7 +47,7 @@ describe('against the real secure-api', () => {
 
   /** The rows of `customerId` with this summary, read through the API. */
   async function rowsWith(customerId: string, summary: string): Promise<Array<{ id: string }>> {
-    const answer = await fetch(`${fx.secureApi.url}/customers/${customerId}/interactions`, {
+    const answer = await fetch(`${fixture.secureApi.url}/customers/${customerId}/interactions`, {
       headers: { authorization: `Bearer ${await apiToken()}` },
     });
     expect(answer.status).toBe(200);
@@ -56,10 +56,10 @@ describe('against the real secure-api', () => {
   }
 
   it('FI1: the API stores the row and then drops the connection → the retry is answered as a replay, and one row is stored', async () => {
-    const proxy = await startDroppingProxy(fx.secureApi.url);
+    const proxy = await startDroppingProxy(fixture.secureApi.url);
     try {
       const summary = uniqueSummary('dropped answer');
-      const answer = await logCall(fx.env({ API_BASE_URL: proxy.url }), {
+      const answer = await logCall(fixture.env({ API_BASE_URL: proxy.url }), {
         customerId: 'cus_002',
         channel: 'voice',
         summary,
@@ -86,7 +86,7 @@ describe('against the real secure-api', () => {
   });
 
   it('FI2: the same idempotencyKey again (a retry by the flow) → the original record, replayed: true, one row', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const summary = uniqueSummary('studio retry');
     const params = {
       customerId: 'cus_001',
@@ -105,7 +105,7 @@ describe('against the real secure-api', () => {
   });
 
   it('FI3: the same idempotencyKey with another summary → 422 BAD_REQUEST naming idempotencyKey, nothing stored', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const summary = uniqueSummary('first use');
     const idempotencyKey = `CA-reused-${Date.now()}-${summaryCounter}`;
     const first = await logCall(env, {
@@ -129,7 +129,7 @@ describe('against the real secure-api', () => {
   });
 
   it('FI4: without idempotencyKey each invocation is its own interaction (a random key each)', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const summary = uniqueSummary('no key');
     const params = { customerId: 'cus_004', channel: 'chat', summary };
     const first = await logCall(env, params);
@@ -142,7 +142,7 @@ describe('against the real secure-api', () => {
   });
 
   it('FI10: a malformed idempotencyKey → 400 BAD_REQUEST naming it, before any upstream call; 255 visible characters pass', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const summary = uniqueSummary('key syntax');
     for (const idempotencyKey of ['has space', 'x'.repeat(256), 'café', 'tab\there']) {
       const answer = await logCall(env, {
@@ -154,7 +154,7 @@ describe('against the real secure-api', () => {
       expect(answer.status).toBe(400);
       expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'idempotencyKey' });
     }
-    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    expect(fixture.auth0.counters().tokenRequests).toBe(0);
     // Every visible ASCII character, the longest key secure-api takes.
     const visible = Array.from({ length: 94 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
     const longest = `${visible}${visible}${visible}`.slice(0, 255);
@@ -170,14 +170,14 @@ describe('against the real secure-api', () => {
   });
 
   it("FI14: the phone rule is secure-api's: + and 8 to 15 digits, the first not 0", async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const token = await apiToken();
-    fx.auth0.resetCounters();
+    fixture.auth0.resetCounters();
     const lookup = (phone: string) =>
       invoke(customerLookup, env, '/customer-lookup', signedEvent('/customer-lookup', { phone }));
     const apiStatus = async (phone: string) =>
       (
-        await fetch(`${fx.secureApi.url}/customers?phone=${encodeURIComponent(phone)}`, {
+        await fetch(`${fixture.secureApi.url}/customers?phone=${encodeURIComponent(phone)}`, {
           headers: { authorization: `Bearer ${token}` },
         })
       ).status;
@@ -187,7 +187,7 @@ describe('against the real secure-api', () => {
       expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'phone' });
       expect(await apiStatus(phone)).toBe(400);
     }
-    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    expect(fixture.auth0.counters().tokenRequests).toBe(0);
     for (const phone of ['+12345678', '+123456789012345']) {
       const answer = await lookup(phone);
       expect(answer.status).toBe(200);
@@ -211,20 +211,20 @@ describe('against a scripted API', () => {
     },
     headers: { 'idempotent-replayed': String(replayed) },
   });
-  const fx: FunctionFixture = useFunctionFixture({
+  const fixture: FunctionFixture = useFunctionFixture({
     api: (call: ApiCall, index: number) => {
       if (call.method !== 'POST') return answerLikeSecureApi(call, index);
-      const postIndex = fx.api.calls.filter((c) => c.method === 'POST').length - 1;
+      const postIndex = fixture.api.calls.filter((c) => c.method === 'POST').length - 1;
       return posts[postIndex] ?? created(false);
     },
   });
-  const postsSent = (): ApiCall[] => fx.api.calls.filter((c) => c.method === 'POST');
+  const postsSent = (): ApiCall[] => fixture.api.calls.filter((c) => c.method === 'POST');
   beforeEach(() => {
     posts = [];
-    fx.api.calls.length = 0;
+    fixture.api.calls.length = 0;
   });
 
-  async function logWith(replies: ScriptedReply[], env: Env = fx.env()): Promise<Answer> {
+  async function logWith(replies: ScriptedReply[], env: Env = fixture.env()): Promise<Answer> {
     posts = replies;
     return logCall(env, {
       customerId: 'cus_001',
@@ -290,7 +290,7 @@ describe('against a scripted API', () => {
   });
 
   it('FI11: an unknown parameter → 400 BAD_REQUEST naming it, on both Studio functions, before any upstream call', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const logged = await logCall(env, {
       customerId: 'cus_001',
       channel: 'voice',
@@ -309,12 +309,12 @@ describe('against a scripted API', () => {
     expect(logged.body.error.message).toContain('"recordedBy"');
     expect(looked.status).toBe(400);
     expect(looked.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'Phone' });
-    expect(fx.api.calls).toHaveLength(0);
-    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    expect(fixture.api.calls).toHaveLength(0);
+    expect(fixture.auth0.counters().tokenRequests).toBe(0);
   });
 
   it('FI12: text moved from summary into an extra parameter keeps the signature valid, and is refused', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     const url = `http://${LOCAL_DOMAIN}/log-interaction`;
     const signed = { customerId: 'cus_001', channel: 'voice', summary: 'Paid. zzRefund' };
     const forged = { customerId: 'cus_001', channel: 'voice', summary: 'Paid. ', zzRefund: '' };
@@ -330,11 +330,11 @@ describe('against a scripted API', () => {
     );
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ code: 'BAD_REQUEST', field: 'zzRefund' });
-    expect(fx.api.calls).toHaveLength(0);
+    expect(fixture.api.calls).toHaveLength(0);
   });
 
   it('FI13: the fields Twilio adds itself (request, bodySHA256) beside every parameter are accepted', async () => {
-    const env = fx.env();
+    const env = fixture.env();
     // A JSON body, signed as Twilio signs one: bodySHA256 in the query, which the runtime puts
     // into the event beside the body's fields and `request`.
     const body = {

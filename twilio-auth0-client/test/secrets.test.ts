@@ -11,12 +11,12 @@ import { invalidToken, startScriptedApi, type ScriptedApi } from './support/scri
 import { signedEvent } from './support/signing';
 import { documentData } from './support/sync-documents';
 
-const fx = useFunctionFixture();
+const fixture = useFunctionFixture();
 
 /** Every token any server saw: what the API received and what Sync stores. */
 function tokensSeen(...apis: ScriptedApi[]): string[] {
   const fromApi = apis.flatMap((a) => a.calls.map((c) => c.token ?? ''));
-  const fromSync = fx.sync
+  const fromSync = fixture.sync
     .documents(SERVICE_SID)
     .map((d) => (d.data as Record<string, unknown>).access_token)
     .filter((t): t is string => typeof t === 'string');
@@ -26,7 +26,7 @@ function tokensSeen(...apis: ScriptedApi[]): string[] {
 function expectNoSecrets(answers: Answer[], secrets: string[]): void {
   const everything = [
     ...answers.map((a) => `${a.text}\n${JSON.stringify(a.headers)}`),
-    ...fx.logs.lines,
+    ...fixture.logs.lines,
   ];
   expect(everything.length).toBeGreaterThan(answers.length); // the log lines were captured
   for (const text of everything) {
@@ -40,7 +40,7 @@ function expectNoSecrets(answers: Answer[], secrets: string[]): void {
 
 it('F46: logs, error messages and responses of failing and succeeding runs contain no client secret, token or auth token', async () => {
   const cacheKey = randomBytes(32).toString('base64');
-  const env = fx.env({ TOKEN_CACHE_KEY: cacheKey });
+  const env = fixture.env({ TOKEN_CACHE_KEY: cacheKey });
   const rejecting = await startScriptedApi(() => invalidToken);
   const failing = await startScriptedApi(() => ({
     status: 500,
@@ -70,7 +70,7 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
         '/t',
       ),
     );
-    fx.auth0.setTokenLifetime(86000); // the refetched token differs from the rejected one
+    fixture.auth0.setTokenLifetime(86000); // the refetched token differs from the rejected one
     answers.push(
       await invoke(
         testApiCall,
@@ -78,7 +78,7 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
         '/test-api-call',
       ),
     );
-    fx.auth0.setTokenLifetime(86400);
+    fixture.auth0.setTokenLifetime(86400);
     answers.push(
       await invoke(
         testApiCall,
@@ -87,8 +87,8 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
         eventFor({}, { accept: 'text/html' }),
       ),
     );
-    fx.sync.injectFault({ kind: 'unavailable', count: 10 });
-    fx.auth0.injectFault({ target: 'token', kind: 'error', count: 10 });
+    fixture.sync.injectFault({ kind: 'unavailable', count: 10 });
+    fixture.auth0.injectFault({ target: 'token', kind: 'error', count: 10 });
     answers.push(
       await invoke(testApiCall, { ...env, TWILIO_SYNC_TOKEN_DOC: 'secrets-3' }, '/test-api-call'),
     );
@@ -97,11 +97,11 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
     );
 
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 502, 502, 502, 503, 403]);
-    const tokens = tokensSeen(fx.api, rejecting, failing);
+    const tokens = tokensSeen(fixture.api, rejecting, failing);
     expect(tokens.length).toBeGreaterThanOrEqual(2);
     expectNoSecrets(answers, [CLIENT_SECRET, wrongSecret, AUTH_TOKEN, cacheKey, ...tokens]);
     // With TOKEN_CACHE_KEY set, the Sync document holds only ciphertext.
-    const data = documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!);
+    const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!);
     expect(data?.access_token).toBeUndefined();
     expect(Object.keys(data ?? {}).sort()).toEqual(['format', 'sealed']);
     expect(String(data?.sealed)).toMatch(/^v1\./);
@@ -112,7 +112,7 @@ it('F46: logs, error messages and responses of failing and succeeding runs conta
 });
 
 it('F46: an API that echoes the Authorization header back cannot put the token into a response or the log', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   // A misconfigured API_BASE_URL (an echo service, a debugging proxy) answers with the request's
   // own headers: the diagnosis shows the API's body, and lookups pass the API's 400 message on.
   const echo = await startScriptedApi((call) => ({
@@ -146,7 +146,7 @@ it('F46: an API that echoes the Authorization header back cannot put the token i
 });
 
 it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the variable, never its value', async () => {
-  const env = fx.env();
+  const env = fixture.env();
   const marker = 'SeCrEtVaLuE';
   const cases: Array<[string, string | undefined]> = [
     ['ACCOUNT_SID', undefined],
@@ -174,7 +174,7 @@ it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the va
     ['TOKEN_CACHE_KEY', randomBytes(16).toString('base64')],
     ['ENABLE_TEST_ENDPOINT', marker],
   ];
-  fx.auth0.resetCounters();
+  fixture.auth0.resetCounters();
   for (const [name, value] of cases) {
     const broken: Record<string, string> = { ...env };
     if (value === undefined) delete broken[name];
@@ -188,6 +188,6 @@ it('F47: missing or malformed configuration → 500 CONFIG_INVALID naming the va
       expect(answer.text).not.toContain(marker);
     }
   }
-  expect(fx.logs.lines.join('\n')).not.toContain(marker);
-  expect(fx.auth0.counters().tokenRequests).toBe(0);
+  expect(fixture.logs.lines.join('\n')).not.toContain(marker);
+  expect(fixture.auth0.counters().tokenRequests).toBe(0);
 });

@@ -17,7 +17,7 @@ const refused = {
   error: { code: 'SIGNATURE_INVALID', message: 'Missing or invalid X-Twilio-Signature' },
 };
 
-const fx = useFunctionFixture({
+const fixture = useFunctionFixture({
   api: (call) =>
     call.method === 'POST'
       ? { status: 201, body: { id: 'int_7', occurredAt: '2026-01-01T00:00:00.000Z' } }
@@ -28,7 +28,7 @@ const fx = useFunctionFixture({
 });
 
 /** The environment of a deployed service: the runtime sets DOMAIN_NAME to the service's domain. */
-const deployedEnv = (): Env => fx.env({ DOMAIN_NAME: DEPLOYED_DOMAIN });
+const deployedEnv = (): Env => fixture.env({ DOMAIN_NAME: DEPLOYED_DOMAIN });
 
 /** An event that reaches the function with `host` and a signature made for `signedUrl`. */
 const sentTo = (host: string, signedUrl: string, params: Record<string, string> = lookup) =>
@@ -36,7 +36,7 @@ const sentTo = (host: string, signedUrl: string, params: Record<string, string> 
 
 describe('the signed URL is the service URL, not the Host header', () => {
   it('SG1: deployed, a signature made for https://evil.example/customer-lookup sent with Host: evil.example is refused', async () => {
-    const apiCalls = fx.api.calls.length;
+    const apiCalls = fixture.api.calls.length;
     const answer = await invoke(
       customerLookup,
       deployedEnv(),
@@ -45,8 +45,8 @@ describe('the signed URL is the service URL, not the Host header', () => {
     );
     expect(answer.status).toBe(403);
     expect(answer.body).toEqual(refused);
-    expect(fx.api.calls).toHaveLength(apiCalls);
-    expect(fx.auth0.counters().tokenRequests).toBe(0);
+    expect(fixture.api.calls).toHaveLength(apiCalls);
+    expect(fixture.auth0.counters().tokenRequests).toBe(0);
 
     // The same request signed for the service's own URL passes: only the URL made the difference.
     const signedForService = await invoke(
@@ -105,7 +105,7 @@ describe('the signed URL is the service URL, not the Host header', () => {
 
   it('SG4: local twilio-run, the loopback host the request came to is signed over http; a public Host header is not', async () => {
     // twilio-run sets DOMAIN_NAME to localhost:<port>; a caller may reach it as 127.0.0.1.
-    const local = fx.env();
+    const local = fixture.env();
     const viaLoopback = await invoke(
       customerLookup,
       local,

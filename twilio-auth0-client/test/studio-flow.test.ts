@@ -97,10 +97,10 @@ describe('studio/customer-lookup.flow.json', () => {
   });
 
   describe('played through for an incoming call', () => {
-    const fx = useFunctionFixture({ api: 'secure-api', logs: 'all' });
+    const fixture = useFunctionFixture({ api: 'secure-api', logs: 'all' });
     let env: Env;
     beforeAll(() => {
-      env = fx.env();
+      env = fixture.env();
     });
 
     /** Runs the flow from its trigger; returns the widgets visited and the functions' answers. */

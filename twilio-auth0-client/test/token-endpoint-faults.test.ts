@@ -9,7 +9,7 @@ import { invoke } from './support/invoke';
 import { startScriptedApi, type ScriptedReply } from './support/scripted-api';
 import { documentData } from './support/sync-documents';
 
-const fx = useFunctionFixture({
+const fixture = useFunctionFixture({
   auth0: {
     clients: [
       READ_ONLY_CLIENT,
@@ -26,41 +26,44 @@ async function scriptedTokenEndpoint(reply: (index: number) => ScriptedReply) {
 
 it('C30: a wrong client secret is not retried and answers TOKEN_REQUEST_REJECTED without the secret', async () => {
   const wrongSecret = 'wrong-secret-value-7f3a9c';
-  const env = fx.env({ AUTH0_CLIENT_SECRET: wrongSecret });
+  const env = fixture.env({ AUTH0_CLIENT_SECRET: wrongSecret });
   const answer = await invoke(handler, env, '/test-api-call');
 
   expect(answer.status).toBe(502);
   expect(answer.body.error.code).toBe('TOKEN_REQUEST_REJECTED');
   expect(answer.body.error.message).toMatch(/401 (access_denied|invalid_client)/);
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
-  expect(fx.api.calls).toHaveLength(0);
-  const everything = [answer.text, ...fx.logs.lines].join('\n');
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.api.calls).toHaveLength(0);
+  const everything = [answer.text, ...fixture.logs.lines].join('\n');
   expect(everything).not.toContain(wrongSecret);
-  expect(fx.logs.records()[0]).toMatchObject({ outcome: 'error', code: 'TOKEN_REQUEST_REJECTED' });
+  expect(fixture.logs.records()[0]).toMatchObject({
+    outcome: 'error',
+    code: 'TOKEN_REQUEST_REJECTED',
+  });
 });
 
 it('C31: other 4xx (unknown audience, audience not granted to the client) are not retried', async () => {
-  const unknownAudience = fx.env({
+  const unknownAudience = fixture.env({
     AUTH0_AUDIENCE: 'https://unknown-api.example',
   });
-  const notGranted = fx.env({
+  const notGranted = fixture.env({
     AUTH0_CLIENT_ID: 'ungranted-client',
     AUTH0_CLIENT_SECRET: 'ungranted-secret-123',
   });
   for (const env of [unknownAudience, notGranted]) {
-    fx.auth0.resetCounters();
+    fixture.auth0.resetCounters();
     const answer = await invoke(handler, env, '/test-api-call');
     expect(answer.status).toBe(502);
     expect(answer.body.error.code).toBe('TOKEN_REQUEST_REJECTED');
     expect(answer.body.error.message).toContain('403 access_denied');
-    expect(fx.auth0.counters().tokenRequests).toBe(1);
+    expect(fixture.auth0.counters().tokenRequests).toBe(1);
   }
   const { server, tokenUrl } = await scriptedTokenEndpoint(() => ({
     status: 400,
     body: { error: 'invalid_request', error_description: 'bad' },
   }));
   try {
-    const answer = await invoke(handler, fx.env({ AUTH0_TOKEN_URL: tokenUrl }), '/t');
+    const answer = await invoke(handler, fixture.env({ AUTH0_TOKEN_URL: tokenUrl }), '/t');
     expect(answer.body.error.code).toBe('TOKEN_REQUEST_REJECTED');
     expect(answer.body.error.message).toContain('400 invalid_request');
     expect(server.calls).toHaveLength(1);
@@ -70,42 +73,52 @@ it('C31: other 4xx (unknown audience, audience not granted to the client) are no
 });
 
 it('C32: a 429 whose reset fits the budget is waited out, then the token is fetched', async () => {
-  fx.auth0.injectFault({ target: 'token', kind: 'rate-limit', count: 1, resetAfterSeconds: 1 });
-  const answer = await invoke(handler, fx.env(), '/test-api-call');
+  fixture.auth0.injectFault({
+    target: 'token',
+    kind: 'rate-limit',
+    count: 1,
+    resetAfterSeconds: 1,
+  });
+  const answer = await invoke(handler, fixture.env(), '/test-api-call');
 
   expect(answer.status).toBe(200);
-  expect(fx.auth0.counters().tokenRequests).toBe(2);
-  expect(fx.logs.records()[0]?.events).toContain('token_rate_limit_wait');
+  expect(fixture.auth0.counters().tokenRequests).toBe(2);
+  expect(fixture.logs.records()[0]?.events).toContain('token_rate_limit_wait');
 });
 
 it('C32: a 429 whose reset does not fit the budget fails fast with TOKEN_RATE_LIMITED', async () => {
-  fx.auth0.injectFault({ target: 'token', kind: 'rate-limit', count: 1, resetAfterSeconds: 60 });
-  const answer = await invoke(handler, fx.env(), '/test-api-call');
+  fixture.auth0.injectFault({
+    target: 'token',
+    kind: 'rate-limit',
+    count: 1,
+    resetAfterSeconds: 60,
+  });
+  const answer = await invoke(handler, fixture.env(), '/test-api-call');
 
   expect(answer.status).toBe(503);
   expect(answer.body.error.code).toBe('TOKEN_RATE_LIMITED');
   expect(Number(answer.body.error.retryAfterSeconds)).toBeGreaterThan(1);
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('C33: a 5xx is retried once with jitter, and only once', async () => {
-  fx.auth0.injectFault({ target: 'token', kind: 'error', count: 1 });
-  const recovered = await invoke(handler, fx.env(), '/test-api-call');
+  fixture.auth0.injectFault({ target: 'token', kind: 'error', count: 1 });
+  const recovered = await invoke(handler, fixture.env(), '/test-api-call');
   expect(recovered.status).toBe(200);
-  expect(fx.auth0.counters().tokenRequests).toBe(2);
+  expect(fixture.auth0.counters().tokenRequests).toBe(2);
 
-  fx.auth0.resetCounters();
-  fx.auth0.injectFault({ target: 'token', kind: 'error', count: 5 });
-  const failed = await invoke(handler, fx.env(), '/test-api-call');
+  fixture.auth0.resetCounters();
+  fixture.auth0.injectFault({ target: 'token', kind: 'error', count: 5 });
+  const failed = await invoke(handler, fixture.env(), '/test-api-call');
   expect(failed.status).toBe(503);
   expect(failed.body.error.code).toBe('TOKEN_ENDPOINT_UNAVAILABLE');
-  expect(fx.auth0.counters().tokenRequests).toBe(2);
+  expect(fixture.auth0.counters().tokenRequests).toBe(2);
 });
 
 it('C33: a connection reset is retried once, and only once', async () => {
   const { server, tokenUrl } = await scriptedTokenEndpoint(() => 'reset');
   try {
-    const env = fx.env({ AUTH0_TOKEN_URL: tokenUrl });
+    const env = fixture.env({ AUTH0_TOKEN_URL: tokenUrl });
     const answer = await invoke(handler, env, '/test-api-call');
     expect(answer.status).toBe(503);
     expect(answer.body.error.code).toBe('TOKEN_ENDPOINT_UNAVAILABLE');
@@ -117,18 +130,18 @@ it('C33: a connection reset is retried once, and only once', async () => {
 });
 
 it('C34: a hanging token endpoint or API still gets an answer inside the budget', async () => {
-  fx.auth0.injectFault({ target: 'token', kind: 'hang', count: 5 });
-  const env = fx.env({ FUNCTION_DEADLINE_MS: '2000' });
+  fixture.auth0.injectFault({ target: 'token', kind: 'hang', count: 5 });
+  const env = fixture.env({ FUNCTION_DEADLINE_MS: '2000' });
   const slowToken = await invoke(handler, env, '/test-api-call');
   expect([503, 504]).toContain(slowToken.status);
   expect(['TOKEN_ENDPOINT_UNAVAILABLE', 'DEADLINE_EXCEEDED']).toContain(slowToken.body.error.code);
-  fx.auth0.clearFaults();
+  fixture.auth0.clearFaults();
 
   const hangingApi = await startScriptedApi(() => 'hang');
   try {
     const answer = await invoke(
       handler,
-      functionEnv(fx.auth0, fx.sync, hangingApi.url, { FUNCTION_DEADLINE_MS: '2000' }),
+      functionEnv(fixture.auth0, fixture.sync, hangingApi.url, { FUNCTION_DEADLINE_MS: '2000' }),
       '/test-api-call',
     );
     expect([503, 504]).toContain(answer.status);
@@ -137,7 +150,7 @@ it('C34: a hanging token endpoint or API still gets an answer inside the budget'
     await hangingApi.close();
   }
   // Twilio kills an invocation at 10 s: both answered well before, as the log lines record.
-  for (const record of fx.logs.records()) expect(record.timings.totalMs).toBeLessThan(10_000);
+  for (const record of fixture.logs.records()) expect(record.timings.totalMs).toBeLessThan(10_000);
 });
 
 it('C35: a 200 without access_token, or with a missing or absurd expires_in, is an error and is not cached', async () => {
@@ -150,9 +163,9 @@ it('C35: a 200 without access_token, or with a missing or absurd expires_in, is 
   ];
   for (const body of bodies) {
     const { server, tokenUrl } = await scriptedTokenEndpoint(() => ({ status: 200, body }));
-    const apiCallsBefore = fx.api.calls.length;
+    const apiCallsBefore = fixture.api.calls.length;
     try {
-      const env = fx.env({ AUTH0_TOKEN_URL: tokenUrl });
+      const env = fixture.env({ AUTH0_TOKEN_URL: tokenUrl });
       const first = await invoke(handler, env, '/test-api-call');
       const second = await invoke(handler, env, '/test-api-call');
       expect(first.status).toBe(502);
@@ -160,8 +173,8 @@ it('C35: a 200 without access_token, or with a missing or absurd expires_in, is 
       expect(second.body.error.code).toBe('TOKEN_RESPONSE_INVALID');
       // Not cached: neither in memory (the second call asked again) nor in Sync.
       expect(server.calls).toHaveLength(2);
-      expect(documentData(fx.sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBeUndefined();
-      expect(fx.api.calls).toHaveLength(apiCallsBefore);
+      expect(documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!)?.access_token).toBeUndefined();
+      expect(fixture.api.calls).toHaveLength(apiCallsBefore);
     } finally {
       await server.close();
     }

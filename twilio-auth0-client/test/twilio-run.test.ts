@@ -9,13 +9,13 @@ import { signature } from './support/signing';
 import { cacheDocument, documentData, replaceDocument } from './support/sync-documents';
 
 // The functions run in twilio-run's processes: their log lines are in its output.
-const fx = useFunctionFixture({ api: 'secure-api', logs: 'none' });
+const fixture = useFunctionFixture({ api: 'secure-api', logs: 'none' });
 let twilioRun: ChildService;
 let docName: string;
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  const env = fx.env();
+  const env = fixture.env();
   docName = env.TWILIO_SYNC_TOKEN_DOC!;
   twilioRun = await startTwilioRun(env);
 }, 60_000);
@@ -23,7 +23,7 @@ afterAll(() => twilioRun?.close());
 
 /** On a failing count, show the functions' log lines (events, timings) to explain it. */
 function explainIfNotOne(): void {
-  if (fx.auth0.counters().tokenRequests === 1) return;
+  if (fixture.auth0.counters().tokenRequests === 1) return;
   const lines = twilioRun.output().filter((line) => line.includes('"fn"'));
   process.stderr.write(`${lines.slice(-20).join('\n')}\n`);
 }
@@ -54,12 +54,12 @@ async function postSigned(path: string, params: Record<string, string>, signed =
 }
 
 it('Stampede: 20 concurrent /test-api-call in separate processes on an empty cache make exactly 1 token request', async () => {
-  fx.auth0.resetCounters();
-  expect(documentData(fx.sync, docName)).toBeUndefined();
+  fixture.auth0.resetCounters();
+  expect(documentData(fixture.sync, docName)).toBeUndefined();
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('/test-api-call')));
   explainIfNotOne();
 
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   for (const { body } of answers) {
     expect(body).toMatchObject({
@@ -71,38 +71,38 @@ it('Stampede: 20 concurrent /test-api-call in separate processes on an empty cac
   expect(new Set(answers.map((a) => a.body.token.fingerprint)).size).toBe(1);
   const sources = answers.map((a) => a.body.token.source as string);
   expect(sources.filter((s) => s === 'auth0')).toHaveLength(1);
-  const token = String(documentData(fx.sync, docName)?.access_token);
+  const token = String(documentData(fixture.sync, docName)?.access_token);
   for (const { text } of answers) expect(text).not.toContain(token);
 }, 120_000);
 
 it('D37: many concurrent refreshes in separate processes (expired token in Sync) make one token request', async () => {
   const now = Date.now();
   await replaceDocument(
-    fx.sync,
+    fixture.sync,
     docName,
     cacheDocument('expired.token.value', AUDIENCE, {
       fetchedAt: now - 7200_000,
       expiresAt: now - 1000,
     }),
   );
-  fx.auth0.setTokenLifetime(86000); // so the new token differs from the stampede's
-  fx.auth0.resetCounters();
-  fx.sync.resetCounters();
+  fixture.auth0.setTokenLifetime(86000); // so the new token differs from the stampede's
+  fixture.auth0.resetCounters();
+  fixture.sync.resetCounters();
   // Sync answers slowly (still inside the per-call timeout), so the processes' reads overlap and
   // several find the same expired revision: their conditional claims race.
-  fx.sync.injectFault({ kind: 'slow', count: 20, delayMs: 800 });
+  fixture.sync.injectFault({ kind: 'slow', count: 20, delayMs: 800 });
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('/test-api-call')));
-  fx.auth0.setTokenLifetime(86400);
+  fixture.auth0.setTokenLifetime(86400);
   explainIfNotOne();
 
-  expect(fx.auth0.counters().tokenRequests).toBe(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   expect(new Set(answers.map((a) => a.body.token.fingerprint)).size).toBe(1);
-  expect(Date.parse(String(documentData(fx.sync, docName)?.expires_at))).toBeGreaterThan(now);
+  expect(Date.parse(String(documentData(fixture.sync, docName)?.expires_at))).toBeGreaterThan(now);
 }, 120_000);
 
 it('E42 locally: under twilio-run an unsigned call to a protected function gets 403; signed calls reach secure-api', async () => {
-  fx.auth0.resetCounters();
+  fixture.auth0.resetCounters();
   const unsigned = await postSigned('/customer-lookup', { phone: '+15005550001' }, false);
   expect(unsigned.status).toBe(403);
   expect(unsigned.body.error.code).toBe('SIGNATURE_INVALID');
@@ -130,13 +130,13 @@ it('E42 locally: under twilio-run an unsigned call to a protected function gets 
   });
   expect(unknown.status).toBe(404);
   expect(unknown.body.error.code).toBe('NOT_FOUND');
-  expect(fx.auth0.counters().tokenRequests).toBe(0); // all served by the token cached in Sync
+  expect(fixture.auth0.counters().tokenRequests).toBe(0); // all served by the token cached in Sync
 });
 
 it('Secrets: twilio-run output and every response of these runs hold no secret, token or auth token', async () => {
   const failing = await get('/customer-lookup?phone=%2B15005550001', {}); // unsigned GET: 403
   expect(failing.status).toBe(403);
-  const token = String(documentData(fx.sync, docName)?.access_token);
+  const token = String(documentData(fixture.sync, docName)?.access_token);
   const everything = [...bodies, ...twilioRun.output()];
   expect(twilioRun.output().some((line) => line.includes('"fn":"test-api-call"'))).toBe(true);
   for (const text of everything) {

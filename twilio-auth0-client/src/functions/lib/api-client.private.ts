@@ -71,7 +71,7 @@ type AttemptResult =
 export class ApiClient {
   constructor(
     private readonly baseUrl: string,
-    private readonly note: (event: string) => void = () => undefined,
+    private readonly recordEvent: (event: string) => void = () => undefined,
     private readonly random: () => number = Math.random,
     /** The DPoP key that signs a proof for each call made with a DPoP token. */
     private readonly dpopKey?: DpopKeyModule.DpopKey,
@@ -93,7 +93,7 @@ export class ApiClient {
     const startedAt = Date.now();
     if (token.tokenType === 'DPoP' && !this.dpopKey) {
       // A bound token is worthless without its key (DPOP_PRIVATE_KEY was removed): get another.
-      this.note('dpop_token_without_key');
+      this.recordEvent('dpop_token_without_key');
       return { kind: 'token_rejected', latencyMs: 0 };
     }
     let nonceRequested = false;
@@ -105,7 +105,7 @@ export class ApiClient {
         if (!nonceRequested) {
           nonceRequested = true;
           attempt -= 1;
-          this.note('api_dpop_nonce_retry');
+          this.recordEvent('api_dpop_nonce_retry');
           continue;
         }
         throw new FunctionError('API_UNAUTHORIZED', 'API asked for a DPoP nonce again');
@@ -137,7 +137,7 @@ export class ApiClient {
   private async pauseBeforeRetry(attempt: number, deadline: Deadline): Promise<boolean> {
     const pause = 50 + Math.floor(this.random() * 200);
     if (attempt >= MAX_ATTEMPTS || !deadline.fits(pause + 300)) return false;
-    this.note('api_retry');
+    this.recordEvent('api_retry');
     await deadline.sleep(pause);
     return true;
   }

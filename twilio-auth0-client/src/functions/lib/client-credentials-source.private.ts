@@ -75,7 +75,7 @@ type AttemptOutcome =
 export class ClientCredentialsSource {
   constructor(
     private readonly credentials: ClientCredentials,
-    private readonly note: (event: string) => void = () => undefined,
+    private readonly recordEvent: (event: string) => void = () => undefined,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -95,7 +95,7 @@ export class ClientCredentialsSource {
         }
         nonceRetried = true;
         attempt -= 1;
-        this.note('token_dpop_nonce_retry');
+        this.recordEvent('token_dpop_nonce_retry');
         continue;
       }
       const { error, retryAfterMs } = outcome;
@@ -104,7 +104,9 @@ export class ClientCredentialsSource {
         attempt < MAX_ATTEMPTS &&
         deadline.fits(retryAfterMs + MIN_ATTEMPT_MS, reserveMs);
       if (!canRetry) throw error;
-      this.note(error.code === 'TOKEN_RATE_LIMITED' ? 'token_rate_limit_wait' : 'token_retry');
+      this.recordEvent(
+        error.code === 'TOKEN_RATE_LIMITED' ? 'token_rate_limit_wait' : 'token_retry',
+      );
       await deadline.sleep(retryAfterMs);
     }
   }
@@ -119,7 +121,7 @@ export class ClientCredentialsSource {
   private async attempt(deadline: Deadline, reserveMs: number): Promise<AttemptOutcome> {
     const timeoutMs = deadline.timeoutFor('the token request', ATTEMPT_CAP_MS, reserveMs);
     const { tokenUrl, dpopKey } = this.credentials;
-    this.note('token_request');
+    this.recordEvent('token_request');
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
@@ -180,7 +182,7 @@ export class ClientCredentialsSource {
     }
     if (status === 200) {
       const token = validateTokenResponse(response.data, Date.now(), dpopKey?.thumbprint ?? null);
-      if (dpopKey && token.tokenType === 'Bearer') this.note('token_bearer_despite_dpop');
+      if (dpopKey && token.tokenType === 'Bearer') this.recordEvent('token_bearer_despite_dpop');
       return { token };
     }
     if (status === 429) {
