@@ -109,7 +109,8 @@ function variablesReadByCode(): Set<string> {
     add(source, /\b(?:process\.env|env)\.([A-Z0-9_]+)/g);
     add(source, /\b(?:process\.env|env)\[\s*'([A-Z0-9_]+)'\s*\]/g);
     for (const match of source.matchAll(/\b(\w+)\(\s*'([A-Z0-9_]+)'/g)) {
-      if (!/Error$|^Symbol$|^super$/.test(match[1]!) && ENV_NAME.test(match[2]!)) names.add(match[2]!);
+      if (!/Error$|^Symbol$|^super$/.test(match[1]!) && ENV_NAME.test(match[2]!))
+        names.add(match[2]!);
     }
   }
   return names;

@@ -19,7 +19,7 @@ import {
 } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openDatabase } from '../src/database/database.js';
+import { migrateSqlite, openSqlite } from '../src/database/sqlite-customers.repository.js';
 
 const data = Buffer.from('header.payload');
 
@@ -144,8 +144,9 @@ describe('RT4: jest ESM mode as this package uses it', () => {
 
 describe('RT5: better-sqlite3', () => {
   it("RT5: the native addon loads on this Node and the service's schema and seed work", () => {
-    const db = openDatabase(':memory:');
+    const db = openSqlite(':memory:', { max: 1, connectTimeoutMs: 2000, statementTimeoutMs: 2000 });
     try {
+      migrateSqlite(db);
       const row = db.prepare('SELECT sqlite_version() AS version').get() as { version: string };
       expect(row.version).toMatch(/^3\.\d+\.\d+$/);
       const count = db.prepare('SELECT COUNT(*) AS n FROM customers').get() as { n: number };
