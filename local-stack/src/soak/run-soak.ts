@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PartName } from '../launcher/parts';
+import { type SecurityModes } from '../launcher/security-modes';
 import { defaultRootDir, startSystem, type RunningSystem } from '../launcher/system';
 import { FaultDriver, readCounters, type PlayedWindow } from './fault-driver';
 import { faultSchedule, shortTokenLifetimeS, type FaultWindow } from './fault-schedule';
@@ -68,6 +69,8 @@ export interface SoakResult {
     tokenLifetimeS: number;
     functionDeadlineMs: number;
     forkPerInvocation: boolean;
+    /** DPoP and client authentication, as the launcher ran them. */
+    modes: SecurityModes;
   };
   windows: PlayedWindow[];
   counters: {
@@ -224,6 +227,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         tokenLifetimeS,
         functionDeadlineMs: FUNCTION_DEADLINE_MS,
         forkPerInvocation: o.forkPerInvocation === true,
+        modes: running.config.modes,
       },
       windows: played,
       counters: { auth0, sync },

@@ -21,6 +21,7 @@ export function soakTable(r: SoakResult): string {
   const lines: string[] = [];
   lines.push(
     `Soak ${r.startedAt}: ${s.seconds} s at ${s.rate}/s (${s.variant} schedule), ${s.database}, ` +
+      `DPoP ${s.modes.dpop}, client auth ${s.modes.clientAuth}, ` +
       `token lifetime ${s.tokenLifetimeS} s, function deadline ${s.functionDeadlineMs} ms`,
   );
   lines.push('');
