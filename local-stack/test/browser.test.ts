@@ -37,7 +37,8 @@ beforeAll(async () => {
     tempDirs.push(shots);
     screenshot = join(shots, 'test-api-call.png');
   }
-  system = await startSystem({ stateDir, modes: { dpop: 'off', clientAuth: 'secret' } });
+  // The default modes, as `npm start` runs: Private Key JWT and a DPoP-bound token.
+  system = await startSystem({ stateDir });
   // A fresh profile every run: nothing cached from an earlier page or another user.
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -84,6 +85,9 @@ it('shows an authenticated API call on /test-api-call, without the token, and ta
   expect(text).toMatch(/Token source\s+auth0\s+Fetched from Auth0 just now/);
   expect(text).toMatch(/Expires\s+\d{4}-\d\d-\d\dT[\d:.]+Z\s+in \d+ h \d+ min/);
   expect(text).toMatch(/Fingerprint\s+sha256:[0-9a-f]{16}/);
+  expect(text).toMatch(
+    /Token type\s+DPoP\s+bound to key [A-Za-z0-9_-]{43}; the API did not ask for a nonce/,
+  );
   expect(text).toMatch(/Decoded, not verified here/);
   expect(text).toMatch(new RegExp(`azp\\s+${system.config.auth0.clientId}\\s`));
   expect(text).toContain(`${system.config.auth0.clientId}@clients`);
