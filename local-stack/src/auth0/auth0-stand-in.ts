@@ -269,6 +269,16 @@ export async function startAuth0StandIn(o: Auth0StandInOptions = {}): Promise<Au
       // The new nonce is not a secret: the token endpoint hands it to any caller.
       return sendJson(res, 200, { nonce: api.rotateDpopNonce() });
     }
+    if (route === 'PUT /__control/faults') {
+      // Replaces the whole queue in one step, so no request slips between a clear and a queue.
+      const list = (await readControlJson(req)) as { faults?: unknown } | undefined;
+      if (!Array.isArray(list?.faults)) return controlError(res, 'body must be { faults: [...] }');
+      const problem = list.faults.map((f: unknown) => invalidFault(f)).find(Boolean);
+      if (problem) return controlError(res, problem);
+      faults.clear();
+      for (const fault of list.faults) faults.add(fault as Auth0Fault);
+      return sendJson(res, 200, { faults: list.faults.length });
+    }
     if (route === 'POST /__control/faults' || route === 'POST /__control/token-lifetime') {
       const body = await readControlJson(req);
       if (route === 'POST /__control/faults') {

@@ -1,8 +1,9 @@
 // Plays the fault schedule against the running system: the stand-ins' /__control routes (their
-// faults are queued by count, so a window queues "many" and its end clears the stand-in's queue
-// and queues again what other windows still hold), the launcher's stop/start of secure-api, the
-// PostgreSQL cluster's restart, and the load's burst factor. Records when each window really
-// began and ended (a restart ends when the new process is ready, not when planned).
+// faults are queued by count, so a window queues "many" and its end replaces the stand-in's
+// queue, in one request, with what other windows still hold), the launcher's stop/start of
+// secure-api, the PostgreSQL cluster's restart, and the load's burst factor. Records when each
+// window really began and ended (a restart ends when the new process is ready, not when
+// planned).
 import { type RunningSystem } from '../launcher/system';
 import {
   BURST_FACTOR,
@@ -179,14 +180,12 @@ export class FaultDriver {
     this.o.log(`${w.id} ends (${w.kind}) at ${w.actualEndS.toFixed(1)} s`);
   }
 
-  /** A stand-in's faults are one queue: clear it, then queue again what is still active. */
+  /** A stand-in's faults are one queue: replace it, in one request, with what is still active. */
   private async requeue(service: Service): Promise<void> {
-    await this.control(service, 'DELETE', 'faults');
-    for (const other of this.active) {
-      if (SERVICE_OF[other.kind] === service) {
-        await this.postControl(service, 'faults', queuedFault(other.kind));
-      }
-    }
+    const faults = [...this.active]
+      .filter((other) => SERVICE_OF[other.kind] === service)
+      .map((other) => queuedFault(other.kind));
+    await this.control(service, 'PUT', 'faults', { faults });
   }
 
   private postControl(service: Service, route: string, body: object): Promise<unknown> {

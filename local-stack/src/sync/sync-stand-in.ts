@@ -206,6 +206,17 @@ export async function startSyncStandIn(o: SyncStandInOptions = {}): Promise<Sync
   async function controlRoute(req: IncomingMessage, res: ServerResponse, path: string) {
     const route = `${req.method ?? 'GET'} ${path}`;
     if (answerSharedControlRoute(route, res, api)) return;
+    if (route === 'PUT /__control/faults') {
+      // Replaces the whole queue in one step, so no request slips between a clear and a queue.
+      const list = (await readControlJson(req)) as { faults?: unknown } | undefined;
+      const problem = !Array.isArray(list?.faults)
+        ? 'body must be { faults: [...] }'
+        : list.faults.map((f: unknown) => invalidSyncFault(f)).find(Boolean);
+      if (problem) return sendJson(res, 400, { error: 'invalid_request', message: problem });
+      faults.clear();
+      for (const fault of list!.faults as unknown[]) faults.add(fault as SyncFault);
+      return sendJson(res, 200, { faults: (list!.faults as unknown[]).length });
+    }
     if (route === 'POST /__control/faults') {
       const body = await readControlJson(req);
       const problem = body === undefined ? 'body must be JSON' : invalidSyncFault(body);
