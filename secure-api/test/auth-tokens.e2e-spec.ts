@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DPOP_ALGORITHMS } from '../src/auth/dpop-proof-key.js';
-import { JwksServer } from './support/jwks-server.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet, type KeySet } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import {
@@ -44,9 +45,9 @@ function expectInvalidToken(response: {
 }
 
 beforeAll(async () => {
-  [key, strangerKey] = await Promise.all([createSigningKey('key-1'), createSigningKey('stranger')]);
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  let keySet: KeySet;
+  [strangerKey, keySet] = await Promise.all([createSigningKey('stranger'), startKeySet()]);
+  ({ key, jwks } = keySet);
   issuer = jwks.issuer;
   api = await startTestApp(testConfig(issuer, jwks.uri));
 });

@@ -17,8 +17,9 @@ import {
   proofClaims,
   rawProof,
 } from './support/dpop-proofs.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { b64url, mint, now, signHs256 } from './support/tokens.js';
 
@@ -40,9 +41,7 @@ async function start(overrides: Partial<AppConfig>): Promise<TestApp> {
 }
 
 beforeAll(async () => {
-  signingKey = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [signingKey.jwk];
+  ({ key: signingKey, jwks } = await startKeySet());
   issuer = jwks.issuer;
   [dpopKey, otherKey] = await Promise.all([createDpopKey(), createDpopKey()]);
   boundToken = await mint({ issuer, key: signingKey, claims: { cnf: { jkt: dpopKey.jkt } } });

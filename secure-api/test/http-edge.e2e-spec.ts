@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import { helmetHeaders } from '../src/http/security-headers.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
@@ -17,9 +18,7 @@ let writer: string;
 let noScope: string;
 
 beforeAll(async () => {
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   api = await startTestApp(testConfig(jwks.issuer, jwks.uri));
   [reader, writer, noScope] = await Promise.all([
     mint({ issuer: jwks.issuer, key, claims: { scope: 'read:customers' } }),

@@ -16,9 +16,10 @@ import {
   startServer,
   waitForListening,
 } from './support/built-server.js';
-import { JwksServer } from './support/jwks-server.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
 import { startPostgres, type PostgresServer } from './support/postgres-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { AUDIENCE, mint } from './support/tokens.js';
 
 const PASSWORD = 'pw-that-must-never-be-logged';
@@ -72,9 +73,7 @@ function logLines(server: RunningServer): Array<Record<string, unknown>> {
 
 beforeAll(async () => {
   ensureBuilt();
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   postgres = await startPostgres();
   const url = new URL(await postgres.createDatabase());
   url.password = PASSWORD; // trust authentication ignores it; the log must not show it

@@ -3,8 +3,9 @@
 // routes run once per database: embedded SQLite and a real PostgreSQL (support/postgres-server).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { helmetHeaders } from '../src/http/security-headers.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { startPostgres, type PostgresServer } from './support/postgres-server.js';
 import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { CLIENT_ID, mint } from './support/tokens.js';
@@ -21,9 +22,7 @@ let both: string;
 let postgres: PostgresServer;
 
 beforeAll(async () => {
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   postgres = await startPostgres();
   [reader, writer, both] = await Promise.all([
     mint({ issuer: jwks.issuer, key, claims: { scope: 'read:customers' } }),
