@@ -5,26 +5,17 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthTuning } from '../src/app.module.js';
 import { DEFAULT_SIGNING_KEY_STORE_OPTIONS } from '../src/auth/signing-key-store.js';
-import { JwksServer } from './support/jwks-server.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startColdApp, type ColdApp } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
 let key: TestSigningKey;
 let nextKey: TestSigningKey;
 const cleanups: Array<() => Promise<void>> = [];
 
-async function setup(
-  keyStore: AuthTuning['keyStore'] = {},
-): Promise<{ jwks: JwksServer; api: TestApp }> {
-  const jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
-  const api = await startTestApp(testConfig(jwks.issuer, jwks.uri), { auth: { keyStore } });
-  cleanups.push(
-    () => api.close(),
-    () => jwks.stop(),
-  );
-  return { jwks, api };
+function setup(keyStore: AuthTuning['keyStore'] = {}): Promise<ColdApp> {
+  return startColdApp(key, keyStore, cleanups);
 }
 
 function token(jwks: JwksServer, signingKey = key, kid?: string): Promise<string> {
