@@ -8,6 +8,7 @@ import { DEFAULT_SIGNING_KEY_STORE_OPTIONS } from '../src/auth/signing-key-store
 import type { JwksServer } from './support/jwks-server.js';
 import { startColdApp, type ColdApp } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import { expectErrorAnswer } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
 let key: TestSigningKey;
@@ -74,12 +75,7 @@ describe('B. key set (JWKS) faults', () => {
     const tokenBeforeStop = await token(jwks);
     await jwks.stop();
     const response = await api.request({ url: '/secure', token: tokenBeforeStop });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({
-      statusCode: 503,
-      error: 'jwks_unavailable',
-      message: expect.any(String),
-    });
+    expectErrorAnswer(response, 503, 'jwks_unavailable');
     expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(response.headers['www-authenticate']).toBeUndefined();
     const ready = await api.request({ url: '/health/ready' });

@@ -7,7 +7,12 @@ import type { JwksServer } from './support/jwks-server.js';
 import { startKeySet } from './support/key-set.js';
 import type { TestSigningKey } from './support/signing-keys.js';
 import { startPostgres, type PostgresServer } from './support/postgres-server.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import {
+  expectErrorAnswer,
+  startTestApp,
+  testConfig,
+  type TestApp,
+} from './support/test-app.js';
 import { CLIENT_ID, mint } from './support/tokens.js';
 import { CustomersRepository } from '../src/customers/customers.repository.js';
 
@@ -102,12 +107,7 @@ describe.each(DATABASES)('on %s', (database) => {
 
     it('404 customer_not_found for an unknown number', async () => {
       const response = await api.request({ url: '/customers?phone=%2B15005559999', token: reader });
-      expect(response.statusCode).toBe(404);
-      expect(response.json()).toEqual({
-        statusCode: 404,
-        error: 'customer_not_found',
-        message: expect.any(String),
-      });
+      expectErrorAnswer(response, 404, 'customer_not_found');
     });
 
     it('400 naming phone when it is missing or not E.164', async () => {
@@ -250,12 +250,7 @@ describe.each(DATABASES)('on %s', (database) => {
         token: writer,
         payload: { channel: 'voice', summary: 'x'.repeat(64 * 1024) },
       });
-      expect(response.statusCode).toBe(413);
-      expect(response.json()).toEqual({
-        statusCode: 413,
-        error: 'payload_too_large',
-        message: expect.any(String),
-      });
+      expectErrorAnswer(response, 413, 'payload_too_large');
     });
   });
 
@@ -434,13 +429,8 @@ describe.each(DATABASES)('on %s', (database) => {
         },
       ]) {
         const response = await api.request(request);
-        expect(response.statusCode).toBe(503);
+        expectErrorAnswer(response, 503, 'database_unavailable');
         expect(response.headers['retry-after']).toMatch(/^\d+$/);
-        expect(response.json()).toEqual({
-          statusCode: 503,
-          error: 'database_unavailable',
-          message: expect.any(String),
-        });
         expect(response.body).not.toMatch(/ at |Error:|postgres:\/\//);
       }
       const ready = await api.request({ url: '/health/ready' });
@@ -463,12 +453,7 @@ describe('HTTP hardening', () => {
 
   it('unknown routes are 404 not_found with the standard error body', async () => {
     const response = await api.request({ url: '/nope', token: both });
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({
-      statusCode: 404,
-      error: 'not_found',
-      message: expect.any(String),
-    });
+    expectErrorAnswer(response, 404, 'not_found');
   });
 
   it("helmet's security headers are on every reply, answers and refusals alike", async () => {
