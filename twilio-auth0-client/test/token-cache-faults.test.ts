@@ -7,7 +7,14 @@ import twilio from 'twilio';
 import { startSyncStandIn } from 'local-stack';
 import { handler } from '../src/functions/test-api-call';
 import { handler as lookup } from '../src/functions/customer-lookup.protected';
-import { ACCOUNT_SID, AUDIENCE, AUTH_TOKEN, functionEnv, SERVICE_SID } from './support/env';
+import {
+  ACCOUNT_SID,
+  AUDIENCE,
+  AUTH_TOKEN,
+  functionEnv,
+  SERVICE_SID,
+  tokenFromStandIn,
+} from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, type Answer, type Env } from './support/invoke';
 import { answerLikeSecureApi, invalidToken, startScriptedApi } from './support/scripted-api';
@@ -33,25 +40,9 @@ function nextTokenDiffers(): void {
   fixture.auth0.setTokenLifetime(86400 - Math.floor(Math.random() * 1000) - 1);
 }
 
-/** A real token from the stand-in, fetched outside the function (as another container would). */
-async function tokenFromStandIn(): Promise<string> {
-  const response = await fetch(fixture.auth0.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: 'local-m2m-client',
-      client_secret: 'local-m2m-secret-change-me',
-      audience: AUDIENCE,
-    }),
-  });
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
-}
-
 /** A real token from the stand-in, seeded into `env`'s document (times: the token's own). */
 async function seedStandInToken(env: Env, times?: DocumentTimes): Promise<string> {
-  const token = await tokenFromStandIn();
+  const token = await tokenFromStandIn(fixture.auth0.tokenUrl);
   await seedDocument(
     fixture.sync,
     env.TWILIO_SYNC_TOKEN_DOC!,
@@ -157,7 +148,7 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
   const now = Date.now();
   // The Sync TTL (an hour) has not removed it: only expires_at says it is dead.
   fixture.auth0.setTokenLifetime(1);
-  const expiring = await tokenFromStandIn();
+  const expiring = await tokenFromStandIn(fixture.auth0.tokenUrl);
   fixture.auth0.setTokenLifetime(86400);
   const times = { fetchedAt: now - 90_000, expiresAt: timesOf(expiring).expiresAt };
   await seedDocument(
@@ -183,7 +174,7 @@ it('D38: a token inside its refresh margin is still used, while this invocation 
   // A token whose exp is 5 s away, fetched 95 s ago: inside the 10 s margin, outside the 2 s
   // safety window.
   fixture.auth0.setTokenLifetime(5);
-  const current = await tokenFromStandIn();
+  const current = await tokenFromStandIn(fixture.auth0.tokenUrl);
   fixture.auth0.setTokenLifetime(86400);
   const times = { fetchedAt: now - 95_000, expiresAt: timesOf(current).expiresAt };
   await seedDocument(
@@ -262,7 +253,7 @@ async function leaseHeldElsewhere(leaseMs: number) {
   const sync = await startSyncStandIn();
   const env = functionEnv(fixture.auth0, sync, fixture.api.url);
   const now = Date.now();
-  const delivered = await tokenFromStandIn();
+  const delivered = await tokenFromStandIn(fixture.auth0.tokenUrl);
   await seedDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, leaseDocument(AUDIENCE, now + leaseMs));
   fixture.auth0.resetCounters();
   sync.resetCounters();
@@ -374,7 +365,7 @@ it('D40: a rejected token already replaced in Sync is not dropped again: the rep
   const t1 = await seedStandInToken(env); // fetched by another container
   await invoke(handler, env, '/test-api-call'); // memory and Sync hold T1
   nextTokenDiffers();
-  const t2 = await tokenFromStandIn();
+  const t2 = await tokenFromStandIn(fixture.auth0.tokenUrl);
   // Another container already replaced T1 in Sync (with T2) after the API rejected T1 there.
   const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!)!;
   await replaceDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, {

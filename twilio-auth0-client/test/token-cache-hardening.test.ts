@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, it } from '@jest/globals';
 import { startSyncStandIn } from 'local-stack';
 import { handler } from '../src/functions/test-api-call';
-import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv } from './support/env';
+import { AUDIENCE, functionEnv, tokenFromStandIn } from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { handlerInFreshContainer } from './support/fresh-container';
 import { eventFor, invoke, type Env } from './support/invoke';
@@ -30,23 +30,6 @@ import {
 const fixture = useFunctionFixture();
 
 const YEAR_2099 = Date.parse('2099-01-01T00:00:00Z');
-
-/** A real token from the stand-in, fetched outside the function (as another container would). */
-async function tokenFromStandIn(scope?: string): Promise<string> {
-  const response = await fetch(fixture.auth0.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      audience: AUDIENCE,
-      ...(scope ? { scope } : {}),
-    }),
-  });
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
-}
 
 /** An unsigned JWT with these claims: the cache reads claims, it never verifies them. */
 function unsignedJwt(claims: Record<string, unknown>): string {
@@ -117,7 +100,7 @@ it('HC1: a cool-down further ahead than this service ever sets one is replaced t
 });
 
 it('HC2: a cached token that is not what Auth0 issues for this service is never sent, and is replaced', async () => {
-  const real = await tokenFromStandIn();
+  const real = await tokenFromStandIn(fixture.auth0.tokenUrl);
   const claims = claimsOf(real);
   const exp = claims.exp as number;
   const planted: Array<[string, string, { fetchedAt: number; expiresAt: number }]> = [
@@ -160,7 +143,7 @@ it('HC2: a cached token that is not what Auth0 issues for this service is never 
 
 it('HC3: a token the API rejected is never used again by the container, even when planted back in Sync', async () => {
   const env = fixture.env();
-  const rejected = await tokenFromStandIn();
+  const rejected = await tokenFromStandIn(fixture.auth0.tokenUrl);
   await seedDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(rejected, AUDIENCE));
   const picky = await startScriptedApi((call) =>
     call.token === rejected ? invalidToken : answerLikeSecureApi(call, 0),
@@ -204,7 +187,7 @@ it('HC4: with TOKEN_CACHE_KEY, any edit of the document (lease, fields, cipherte
       { ...sealed, refreshing_until: new Date(YEAR_2099).toISOString() },
     ],
     ['the ciphertext changed', { ...sealed, sealed: flipped }],
-    ['a plaintext document', cacheDocument(await tokenFromStandIn(), AUDIENCE)],
+    ['a plaintext document', cacheDocument(await tokenFromStandIn(fixture.auth0.tokenUrl), AUDIENCE)],
   ];
   for (const [why, data] of edits) {
     await replaceDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, data);
@@ -227,7 +210,7 @@ it('HC4: with TOKEN_CACHE_KEY, any edit of the document (lease, fields, cipherte
 it('HC5: a 403 insufficient_scope on a token not fetched here in the last minute causes one refetch', async () => {
   const env = fixture.env();
   // A valid token, but narrower than the grant (planted, or issued before a new permission).
-  const narrow = await tokenFromStandIn('read:customers');
+  const narrow = await tokenFromStandIn(fixture.auth0.tokenUrl, 'read:customers');
   await seedDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(narrow, AUDIENCE));
   const needsWrite = await startScriptedApi((call) =>
     scopesOf(call.token).includes('write:interactions')
@@ -316,7 +299,7 @@ it('HC8: the diagnosis page says which settings on which side to compare when th
 });
 
 it('HC9: a cached token bound to another DPoP key, or a DPoP token with no key configured, is not used: exactly one new token', async () => {
-  const real = await tokenFromStandIn();
+  const real = await tokenFromStandIn(fixture.auth0.tokenUrl);
   const bindings = [
     { token_type: 'Bearer', bound_key: 'thumbprint-of-a-former-key' },
     { token_type: 'DPoP', bound_key: null },
