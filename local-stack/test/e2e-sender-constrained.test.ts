@@ -5,16 +5,15 @@
 // e2e.test.ts runs the client-secret and Bearer-only modes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { startSystem, type RunningSystem } from '../src/launcher/system';
 import { type TokenRequestSummary } from '../src';
+import { printToken } from './print-token';
 import { isAlive } from './process-state';
 
-const ROOT = join(__dirname, '..', '..');
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
 let system: RunningSystem;
@@ -50,20 +49,6 @@ async function tokenRequests(): Promise<TokenRequestSummary[]> {
   return ((await response.json()) as { requests: TokenRequestSummary[] }).requests;
 }
 
-function npmRunToken(): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'local-stack/dist/bin/print-token.js')], {
-      env: { PATH: process.env.PATH ?? '', LOCAL_STACK_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
-
 describe('the local system in its default modes (Private Key JWT, DPoP allowed)', () => {
   it('LS20: no client secret exists: not in the functions’ settings, not at the stand-in', async () => {
     const env = functionsEnvFile();
@@ -85,7 +70,7 @@ describe('the local system in its default modes (Private Key JWT, DPoP allowed)'
   });
 
   it('LS21: curl with the token from `npm run token` gets 200 from /secure (Bearer in allowed mode)', async () => {
-    const { code, out, err } = await npmRunToken();
+    const { code, out, err } = await printToken(stateDir);
     expect({ code, err }).toEqual({ code: 0, err: '' });
     const token = out.trim();
     expect(token).toMatch(JWT);
