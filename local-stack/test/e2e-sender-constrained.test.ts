@@ -5,14 +5,12 @@
 // e2e.test.ts runs the client-secret and Bearer-only modes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { startSystem, type RunningSystem } from '../src/launcher/system';
+import { type RunningSystem } from '../src/launcher/system';
 import { type TokenRequestSummary } from '../src';
+import { startE2eSystem, stopE2eSystem } from './e2e-system';
 import { printToken } from './print-token';
-import { isAlive } from './process-state';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
@@ -21,22 +19,11 @@ let stateDir: string;
 const output: string[] = [];
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'local-stack-e2e-dpop-'));
-  system = await startSystem({
-    stateDir,
-    enableControl: true,
-    output: (part, line) => {
-      output.push(`[${part}] ${line}`);
-      if (process.env.E2E_VERBOSE === 'true') process.stdout.write(`[${part}] ${line}\n`);
-    },
-  });
+  ({ system, stateDir } = await startE2eSystem('local-stack-e2e-dpop-', output));
 }, 120_000);
 
 afterAll(async () => {
-  const pids = system?.pids() ?? [];
-  await system?.stop();
-  for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  rmSync(stateDir, { recursive: true, force: true });
+  await stopE2eSystem(system, stateDir);
 }, 30_000);
 
 function functionsEnvFile(): Record<string, string | undefined> {
