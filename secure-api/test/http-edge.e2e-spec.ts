@@ -73,17 +73,18 @@ function expectSecurityHeaders(answer: Answer): void {
   }
 }
 
+/** An error answer: its status, the standard body with this code and message, helmet's headers. */
+function expectStandardError(answer: Answer, status: number, error: string, message: string): void {
+  expect(answer.status).toBe(status);
+  expect(JSON.parse(answer.body)).toEqual({ statusCode: status, error, message });
+  expectSecurityHeaders(answer);
+}
+
 describe('wrong methods on known paths', () => {
   it('AH8: DELETE /secure with a valid token is 405 with Allow: GET, HEAD', async () => {
     const answer = await send('DELETE', '/secure', bearer(reader));
-    expect(answer.status).toBe(405);
+    expectStandardError(answer, 405, 'method_not_allowed', 'This route allows only GET, HEAD');
     expect(answer.headers.allow).toBe('GET, HEAD');
-    expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 405,
-      error: 'method_not_allowed',
-      message: 'This route allows only GET, HEAD',
-    });
-    expectSecurityHeaders(answer);
   });
 
   it('AH9: a wrong method on a protected path without a token is the 401 the route gives', async () => {
@@ -200,13 +201,7 @@ describe('media types', () => {
   }
 
   function expect415(answer: Answer): void {
-    expect(answer.status).toBe(415);
-    expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 415,
-      error: 'unsupported_media_type',
-      message: 'Send the body as application/json; charset=utf-8',
-    });
-    expectSecurityHeaders(answer);
+    expectStandardError(answer, 415, 'unsupported_media_type', 'Send the body as application/json; charset=utf-8');
   }
 
   it('AH3: a text/plain body is 415 unsupported_media_type', async () => {
@@ -289,14 +284,8 @@ describe('router errors', () => {
   it('AH2: a malformed URL (FST_ERR_BAD_URL) gets the standard body and headers, and no echo of the path', async () => {
     for (const path of ['/customers/%E0%A4%A/interactions', '/secure/%zz%c0']) {
       const answer = await send('GET', path, bearer(reader));
-      expect(answer.status).toBe(400);
-      expect(JSON.parse(answer.body)).toEqual({
-        statusCode: 400,
-        error: 'validation_failed',
-        message: 'The request URL is malformed',
-      });
+      expectStandardError(answer, 400, 'validation_failed', 'The request URL is malformed');
       expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
-      expectSecurityHeaders(answer);
       expect(answer.body).not.toContain('%');
     }
   });
@@ -307,13 +296,7 @@ describe('router errors', () => {
       `/customers/cus_${'a'.repeat(300)}/interactions`,
       bearer(reader),
     );
-    expect(answer.status).toBe(414);
-    expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 414,
-      error: 'uri_too_long',
-      message: 'The request URL is too long',
-    });
-    expectSecurityHeaders(answer);
+    expectStandardError(answer, 414, 'uri_too_long', 'The request URL is too long');
     expect(answer.body).not.toContain('aaaa');
   });
 });
