@@ -71,6 +71,18 @@ function logLines(server: RunningServer): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A server's environment: the test's key set, a free loopback port, and `vars`. */
+function apiEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return serverEnv({
+    AUTH0_ISSUER_URL: jwks.issuer,
+    AUTH0_AUDIENCE: AUDIENCE,
+    AUTH0_JWKS_URI: jwks.uri,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...vars,
+  });
+}
+
 beforeAll(async () => {
   ensureBuilt();
   ({ key, jwks } = await startKeySet());
@@ -82,12 +94,7 @@ beforeAll(async () => {
   // Both at the same moment: their migrations race for the advisory lock.
   servers = ['a', 'b'].map((name) =>
     startServer(
-      serverEnv({
-        AUTH0_ISSUER_URL: jwks.issuer,
-        AUTH0_AUDIENCE: AUDIENCE,
-        AUTH0_JWKS_URI: jwks.uri,
-        PORT: '0',
-        HOST: '127.0.0.1',
+      apiEnv({
         LOG_LEVEL: 'info',
         DATABASE_PATH: join(dir, `${name}.db`),
         DATABASE_URL: databaseUrl,
@@ -232,14 +239,7 @@ describe('two replicas on one PostgreSQL', () => {
     const url = new URL(databaseUrl);
     url.searchParams.set('sslmode', 'require');
     const server = startServer(
-      serverEnv({
-        AUTH0_ISSUER_URL: jwks.issuer,
-        AUTH0_AUDIENCE: AUDIENCE,
-        AUTH0_JWKS_URI: jwks.uri,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: url.href,
-      }),
+      apiEnv({ DATABASE_URL: url.href }),
     );
     const exit = await server.exited;
     expect(exit.code).toBe(1);
