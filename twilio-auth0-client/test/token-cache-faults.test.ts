@@ -25,6 +25,7 @@ import {
   type DocumentTimes,
   leaseDocument,
   replaceDocument,
+  seedCachedToken,
   seedDocument,
   timesOf,
 } from './support/sync-documents';
@@ -43,11 +44,7 @@ function nextTokenDiffers(): void {
 /** A real token from the stand-in, seeded into `env`'s document (times: the token's own). */
 async function seedStandInToken(env: Env, times?: DocumentTimes): Promise<string> {
   const token = await tokenFromStandIn(fixture.auth0.tokenUrl);
-  await seedDocument(
-    fixture.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(token, AUDIENCE, times),
-  );
+  await seedCachedToken(fixture.sync, env, token, times);
   return token;
 }
 
@@ -151,11 +148,7 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
   const expiring = await tokenFromStandIn(fixture.auth0.tokenUrl);
   fixture.auth0.setTokenLifetime(86400);
   const times = { fetchedAt: now - 90_000, expiresAt: timesOf(expiring).expiresAt };
-  await seedDocument(
-    fixture.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(expiring, AUDIENCE, times),
-  );
+  await seedCachedToken(fixture.sync, env, expiring, times);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, times.expiresAt - Date.now())));
   fixture.auth0.resetCounters();
   const answer = await invoke(handler, env, '/test-api-call');
@@ -177,11 +170,7 @@ it('D38: a token inside its refresh margin is still used, while this invocation 
   const current = await tokenFromStandIn(fixture.auth0.tokenUrl);
   fixture.auth0.setTokenLifetime(86400);
   const times = { fetchedAt: now - 95_000, expiresAt: timesOf(current).expiresAt };
-  await seedDocument(
-    fixture.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(current, AUDIENCE, times),
-  );
+  await seedCachedToken(fixture.sync, env, current, times);
   fixture.auth0.resetCounters();
   const apiCallsBefore = fixture.api.calls.length;
   const answer = await invoke(handler, env, '/test-api-call');

@@ -23,6 +23,7 @@ import {
   documentData,
   leaseDocument,
   replaceDocument,
+  seedCachedToken,
   seedDocument,
   timesOf,
 } from './support/sync-documents';
@@ -120,11 +121,7 @@ it('HC2: a cached token that is not what Auth0 issues for this service is never 
   ];
   for (const [why, token, times] of planted) {
     const env = fixture.env();
-    await seedDocument(
-      fixture.sync,
-      env.TWILIO_SYNC_TOKEN_DOC!,
-      cacheDocument(token, AUDIENCE, times),
-    );
+    await seedCachedToken(fixture.sync, env, token, times);
     fixture.auth0.resetCounters();
     const before = fixture.api.calls.length;
     const answer = await invoke(handler, env, '/test-api-call');
@@ -144,7 +141,7 @@ it('HC2: a cached token that is not what Auth0 issues for this service is never 
 it('HC3: a token the API rejected is never used again by the container, even when planted back in Sync', async () => {
   const env = fixture.env();
   const rejected = await tokenFromStandIn(fixture.auth0.tokenUrl);
-  await seedDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(rejected, AUDIENCE));
+  await seedCachedToken(fixture.sync, env, rejected);
   const picky = await startScriptedApi((call) =>
     call.token === rejected ? invalidToken : answerLikeSecureApi(call, 0),
   );
@@ -211,7 +208,7 @@ it('HC5: a 403 insufficient_scope on a token not fetched here in the last minute
   const env = fixture.env();
   // A valid token, but narrower than the grant (planted, or issued before a new permission).
   const narrow = await tokenFromStandIn(fixture.auth0.tokenUrl, 'read:customers');
-  await seedDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(narrow, AUDIENCE));
+  await seedCachedToken(fixture.sync, env, narrow);
   const needsWrite = await startScriptedApi((call) =>
     scopesOf(call.token).includes('write:interactions')
       ? answerLikeSecureApi(call, 0)
