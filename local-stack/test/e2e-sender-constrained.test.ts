@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { type RunningSystem } from '../src/launcher/system';
 import { type TokenRequestSummary } from '../src';
-import { startE2eSystem, stopE2eSystem } from './e2e-system';
+import { startE2eSystem, stopE2eSystem, tokenRequestWithSecret } from './e2e-system';
 import { printToken } from './print-token';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
@@ -43,16 +43,7 @@ describe('the local system in its default modes (Private Key JWT, DPoP allowed)'
     expect(env.AUTH0_CLIENT_ASSERTION_KEY).toEqual(expect.any(String));
     expect(env.DPOP_PRIVATE_KEY).toEqual(expect.any(String));
     expect(env.API_BASE_URL).toBe(system.urls.api);
-    const guess = await fetch(`${system.urls.auth0}oauth/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: system.config.auth0.clientId,
-        client_secret: 'local-m2m-secret-change-me',
-        audience: system.config.auth0.audience,
-      }),
-    });
+    const guess = await tokenRequestWithSecret(system, 'local-m2m-secret-change-me');
     expect(guess.status).toBe(401);
   });
 

@@ -1,6 +1,6 @@
 // Test helper: the whole system as the end-to-end tests start it (the launcher's startSystem with
-// its control routes, in a temporary state directory), and their check when it stops: every
-// process it started has exited.
+// its control routes, in a temporary state directory), their check when it stops (every process
+// it started has exited), and their client-secret token request.
 import { expect } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,4 +50,21 @@ export async function stopE2eSystem(
   await system?.stop();
   for (const pid of pids) expect(isAlive(pid)).toBe(false);
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+}
+
+/** A token request to the system's Auth0 stand-in with this client secret (JSON, as SDKs send). */
+export function tokenRequestWithSecret(
+  system: RunningSystem,
+  clientSecret: string | undefined,
+): Promise<Response> {
+  return fetch(`${system.urls.auth0}oauth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      grant_type: 'client_credentials',
+      client_id: system.config.auth0.clientId,
+      client_secret: clientSecret,
+      audience: system.config.auth0.audience,
+    }),
+  });
 }

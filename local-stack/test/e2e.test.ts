@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { postSigned, type SignedResponse } from '../src/bin/signed-request';
 import { type RunningSystem } from '../src/launcher/system';
-import { startE2eSystem, stopE2eSystem } from './e2e-system';
+import { startE2eSystem, stopE2eSystem, tokenRequestWithSecret } from './e2e-system';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 const START_TIMEOUT_MS = 120_000;
@@ -146,16 +146,7 @@ async function restoreSyncDocument(saved: {
 }
 
 async function apiAccessToken(): Promise<string> {
-  const response = await fetch(`${system.urls.auth0}oauth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: system.config.auth0.clientId,
-      client_secret: system.config.auth0.clientSecret,
-      audience: system.config.auth0.audience,
-    }),
-  });
+  const response = await tokenRequestWithSecret(system, system.config.auth0.clientSecret);
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
 }
