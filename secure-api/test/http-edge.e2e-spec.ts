@@ -7,7 +7,7 @@ import { helmetHeaders } from '../src/http/security-headers.js';
 import type { JwksServer } from './support/jwks-server.js';
 import { startKeySet } from './support/key-set.js';
 import type { TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import { preflight, startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
 let jwks: JwksServer;
@@ -155,13 +155,14 @@ describe('wrong methods on known paths', () => {
       testConfig(jwks.issuer, jwks.uri, { corsOrigins: ['https://app.example.com'] }),
     );
     try {
-      const preflight = await withCors.request({
-        method: 'OPTIONS',
-        url: '/customers/cus_001/interactions',
-        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
-      });
-      expect(preflight.statusCode).toBe(204);
-      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const asked = await preflight(
+        withCors,
+        '/customers/cus_001/interactions',
+        'https://app.example.com',
+        'POST',
+      );
+      expect(asked.statusCode).toBe(204);
+      expect(asked.headers['access-control-allow-origin']).toBe('https://app.example.com');
       // Without the preflight headers, OPTIONS is an ordinary wrong method: authentication,
       // then 405, with the standard body and headers, and CORS headers for an allowed origin.
       const anonymous = await withCors.request({ method: 'OPTIONS', url: '/secure' });
@@ -179,11 +180,7 @@ describe('wrong methods on known paths', () => {
       for (const [name, value] of Object.entries(helmetHeaders()))
         expect(`${name}: ${String(plain.headers[name])}`).toBe(`${name}: ${value}`);
       // A preflight from another origin gets no Access-Control-Allow-Origin.
-      const denied = await withCors.request({
-        method: 'OPTIONS',
-        url: '/secure',
-        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
-      });
+      const denied = await preflight(withCors, '/secure', 'https://evil.example', 'GET');
       expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await withCors.close();

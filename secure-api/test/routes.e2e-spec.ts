@@ -9,6 +9,7 @@ import type { TestSigningKey } from './support/signing-keys.js';
 import { startPostgres, type PostgresServer } from './support/postgres-server.js';
 import {
   expectErrorAnswer,
+  preflight,
   startTestApp,
   testConfig,
   type TestApp,
@@ -419,11 +420,7 @@ describe('HTTP hardening', () => {
   });
 
   it('CORS is off unless CORS_ORIGINS is set', async () => {
-    const response = await api.request({
-      method: 'OPTIONS',
-      url: '/secure',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
-    });
+    const response = await preflight(api, '/secure', 'https://evil.example', 'GET');
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -432,17 +429,9 @@ describe('HTTP hardening', () => {
       testConfig(jwks.issuer, jwks.uri, { corsOrigins: ['https://app.example.com'] }),
     );
     try {
-      const allowed = await withCors.request({
-        method: 'OPTIONS',
-        url: '/secure',
-        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
-      });
+      const allowed = await preflight(withCors, '/secure', 'https://app.example.com', 'GET');
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
-      const denied = await withCors.request({
-        method: 'OPTIONS',
-        url: '/secure',
-        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
-      });
+      const denied = await preflight(withCors, '/secure', 'https://evil.example', 'GET');
       expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await withCors.close();

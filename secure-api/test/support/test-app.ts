@@ -21,6 +21,20 @@ export function expectErrorAnswer(
   expect(response.json()).toEqual({ statusCode: status, error, message: expect.any(String) });
 }
 
+/** A CORS preflight from `origin` asking to send `method` to `url`. */
+export function preflight(
+  api: TestApp,
+  url: string,
+  origin: string,
+  method: string,
+): Promise<TestResponse> {
+  return api.request({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': method },
+  });
+}
+
 export interface TestApp {
   app: NestFastifyApplication;
   logs: string[];
