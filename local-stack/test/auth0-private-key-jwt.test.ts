@@ -222,14 +222,7 @@ describe('Private Key JWT client assertions', () => {
       clients: [{ clientId: longId, publicKeys: [current.pem], grants: { [AUDIENCE]: [] } }],
     });
     try {
-      const a = await new SignJWT({ jti: randomUUID() })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer(longId)
-        .setSubject(longId)
-        .setAudience(long.issuer)
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(current.privateKey);
+      const a = await assertion({ kid: undefined, claims: { aud: long.issuer } }, longId);
       const answer = await postForm(long.tokenUrl, {
         grant_type: 'client_credentials',
         client_assertion_type: CLIENT_ASSERTION_TYPE,
@@ -322,14 +315,7 @@ describe('captured token requests', () => {
       clients: [{ clientId: CLIENT, publicKeys: [current.pem], grants: { [AUDIENCE]: [] } }],
     });
     try {
-      const a = await new SignJWT({ jti: randomUUID() })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer(CLIENT)
-        .setSubject(CLIENT)
-        .setAudience(control.issuer)
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(current.privateKey);
+      const a = await assertion({ kid: undefined, claims: { aud: control.issuer } });
       await postForm(control.tokenUrl, {
         grant_type: 'client_credentials',
         client_assertion_type: CLIENT_ASSERTION_TYPE,
