@@ -7,12 +7,7 @@ import { DPOP_ALGORITHMS } from '../src/auth/dpop-proof-key.js';
 import type { JwksServer } from './support/jwks-server.js';
 import { startKeySet, type KeySet } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import {
-  expectErrorAnswer,
-  startTestApp,
-  testConfig,
-  type TestApp,
-} from './support/test-app.js';
+import { expectErrorAnswer, startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import {
   AUDIENCE,
   b64url,

@@ -198,7 +198,12 @@ describe('media types', () => {
   }
 
   function expect415(answer: Answer): void {
-    expectStandardError(answer, 415, 'unsupported_media_type', 'Send the body as application/json; charset=utf-8');
+    expectStandardError(
+      answer,
+      415,
+      'unsupported_media_type',
+      'Send the body as application/json; charset=utf-8',
+    );
   }
 
   it('AH3: a text/plain body is 415 unsupported_media_type', async () => {

@@ -238,9 +238,7 @@ describe('two replicas on one PostgreSQL', () => {
   it('DB21: sslmode=require against a server without TLS stops the start-up with one line, no password', async () => {
     const url = new URL(databaseUrl);
     url.searchParams.set('sslmode', 'require');
-    const server = startServer(
-      apiEnv({ DATABASE_URL: url.href }),
-    );
+    const server = startServer(apiEnv({ DATABASE_URL: url.href }));
     const exit = await server.exited;
     expect(exit.code).toBe(1);
     const lines = exit.stderr

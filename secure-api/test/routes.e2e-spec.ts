@@ -180,7 +180,11 @@ describe.each(DATABASES)('on %s', (database) => {
         recordedBy: CLIENT_ID,
         createdAt: expect.any(String),
       });
-      const later = await post('cus_003', { channel: 'sms', summary: 'Follow-up' }, { token: both });
+      const later = await post(
+        'cus_003',
+        { channel: 'sms', summary: 'Follow-up' },
+        { token: both },
+      );
       expect(later.statusCode).toBe(201);
       const list = await api.request({ url: '/customers/cus_003/interactions', token: reader });
       expect(list.statusCode).toBe(200);
@@ -191,7 +195,11 @@ describe.each(DATABASES)('on %s', (database) => {
     });
 
     it('POST 400 names each bad field', async () => {
-      const response = await post('cus_001', { channel: 'fax', summary: '', occurredAt: 'yesterday' });
+      const response = await post('cus_001', {
+        channel: 'fax',
+        summary: '',
+        occurredAt: 'yesterday',
+      });
       expect(response.statusCode).toBe(400);
       const body = response.json();
       expect(body.error).toBe('validation_failed');
@@ -270,7 +278,11 @@ describe.each(DATABASES)('on %s', (database) => {
         });
       }
       // The same instant written another way is the same request.
-      const same = await post('cus_002', { ...body, occurredAt: '2025-03-01T10:00:00.000Z' }, { key });
+      const same = await post(
+        'cus_002',
+        { ...body, occurredAt: '2025-03-01T10:00:00.000Z' },
+        { key },
+      );
       expect(same.statusCode).toBe(201);
       expect(same.headers['idempotent-replayed']).toBe('true');
     });
@@ -285,7 +297,8 @@ describe.each(DATABASES)('on %s', (database) => {
         expect(Object.keys(response.json().fields)).toEqual(['Idempotency-Key']);
       }
       expect(
-        (await post('cus_002', { channel: 'voice', summary: 'x' }, { key: 'k'.repeat(255) })).statusCode,
+        (await post('cus_002', { channel: 'voice', summary: 'x' }, { key: 'k'.repeat(255) }))
+          .statusCode,
       ).toBe(201);
     });
 

@@ -41,14 +41,22 @@ const lookUpSentTo = (env: Env, host: string, signedUrl: string) =>
 describe('the signed URL is the service URL, not the Host header', () => {
   it('SG1: deployed, a signature made for https://evil.example/customer-lookup sent with Host: evil.example is refused', async () => {
     const apiCalls = fixture.api.calls.length;
-    const answer = await lookUpSentTo(deployedEnv(), 'evil.example', 'https://evil.example/customer-lookup');
+    const answer = await lookUpSentTo(
+      deployedEnv(),
+      'evil.example',
+      'https://evil.example/customer-lookup',
+    );
     expect(answer.status).toBe(403);
     expect(answer.body).toEqual(refused);
     expect(fixture.api.calls).toHaveLength(apiCalls);
     expect(fixture.auth0.counters().tokenRequests).toBe(0);
 
     // The same request signed for the service's own URL passes: only the URL made the difference.
-    const signedForService = await lookUpSentTo(deployedEnv(), 'evil.example', `https://${DEPLOYED_DOMAIN}/customer-lookup`);
+    const signedForService = await lookUpSentTo(
+      deployedEnv(),
+      'evil.example',
+      `https://${DEPLOYED_DOMAIN}/customer-lookup`,
+    );
     expect(signedForService.status).toBe(200);
     expect(signedForService.body).toMatchObject({ found: true, id: 'cus_001' });
   });
@@ -100,11 +108,23 @@ describe('the signed URL is the service URL, not the Host header', () => {
   it('SG4: local twilio-run, the loopback host the request came to is signed over http; a public Host header is not', async () => {
     // twilio-run sets DOMAIN_NAME to localhost:<port>; a caller may reach it as 127.0.0.1.
     const local = fixture.env();
-    const viaLoopback = await lookUpSentTo(local, '127.0.0.1:3000', 'http://127.0.0.1:3000/customer-lookup');
+    const viaLoopback = await lookUpSentTo(
+      local,
+      '127.0.0.1:3000',
+      'http://127.0.0.1:3000/customer-lookup',
+    );
     expect(viaLoopback.status).toBe(200);
-    const viaDomain = await lookUpSentTo(local, '127.0.0.1:3000', `http://${LOCAL_DOMAIN}/customer-lookup`);
+    const viaDomain = await lookUpSentTo(
+      local,
+      '127.0.0.1:3000',
+      `http://${LOCAL_DOMAIN}/customer-lookup`,
+    );
     expect(viaDomain.status).toBe(200);
-    const viaPublicHost = await lookUpSentTo(local, 'evil.example', 'https://evil.example/customer-lookup');
+    const viaPublicHost = await lookUpSentTo(
+      local,
+      'evil.example',
+      'https://evil.example/customer-lookup',
+    );
     expect(viaPublicHost.status).toBe(403);
     expect(viaPublicHost.body).toEqual(refused);
   });

@@ -184,7 +184,10 @@ it('HC4: with TOKEN_CACHE_KEY, any edit of the document (lease, fields, cipherte
       { ...sealed, refreshing_until: new Date(YEAR_2099).toISOString() },
     ],
     ['the ciphertext changed', { ...sealed, sealed: flipped }],
-    ['a plaintext document', cacheDocument(await tokenFromStandIn(fixture.auth0.tokenUrl), AUDIENCE)],
+    [
+      'a plaintext document',
+      cacheDocument(await tokenFromStandIn(fixture.auth0.tokenUrl), AUDIENCE),
+    ],
   ];
   for (const [why, data] of edits) {
     await replaceDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, data);
