@@ -15,22 +15,7 @@ export const SERVICE_SID = 'IS00000000000000000000000000000001';
  * A real token for the local client from the Auth0 stand-in at `tokenUrl`, fetched outside the
  * function (as another container, or a caller of the API itself, would).
  */
-export async function tokenFromStandIn(tokenUrl: string, scope?: string): Promise<string> {
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      audience: AUDIENCE,
-      ...(scope ? { scope } : {}),
-    }),
-  });
-  if (!response.ok) throw new Error(`the Auth0 stand-in answered HTTP ${response.status}`);
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
-}
+export { fetchDefaultClientToken as tokenFromStandIn } from 'local-stack';
 
 /** The default client, granted only `read:customers` (for files that register more clients). */
 export const READ_ONLY_CLIENT: RegisteredClient = {
