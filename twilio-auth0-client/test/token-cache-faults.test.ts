@@ -382,17 +382,13 @@ it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch an
   await seedStandInToken(env); // fetched by another container
   fixture.auth0.resetCounters();
   nextTokenDiffers();
-  const rejectAll = await startScriptedApi(() => invalidToken);
-  try {
-    const answer = await invoke(handler, { ...env, API_BASE_URL: rejectAll.url }, '/test-api-call');
-    expect(answer.status).toBe(502);
-    expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
-    expect(answer.body.error.coolDownEndsAt).toEqual(expect.any(String));
-    expect(rejectAll.calls).toHaveLength(2);
-    expect(fixture.auth0.counters().tokenRequests).toBe(1);
-  } finally {
-    await rejectAll.close();
-  }
+  const rejectAll = await fixture.scriptedApi(() => invalidToken);
+  const answer = await invoke(handler, { ...env, API_BASE_URL: rejectAll.url }, '/test-api-call');
+  expect(answer.status).toBe(502);
+  expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
+  expect(answer.body.error.coolDownEndsAt).toEqual(expect.any(String));
+  expect(rejectAll.calls).toHaveLength(2);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('D41: the API down or answering 5xx: a clear error code, and the token is NOT dropped', async () => {

@@ -232,70 +232,54 @@ it('HC5: a 403 insufficient_scope on a token not fetched here in the last minute
 
 it('HC6: a 403 insufficient_scope on a token fetched here just now is not retried: 502 API_FORBIDDEN, 1 token request', async () => {
   const env = fixture.env();
-  const forbidding = await startScriptedApi(() => insufficientScope);
-  try {
-    fixture.auth0.resetCounters();
-    const answer = await invoke(
-      handler,
-      { ...env, API_BASE_URL: forbidding.url },
-      '/test-api-call',
-    );
+  const forbidding = await fixture.scriptedApi(() => insufficientScope);
+  fixture.auth0.resetCounters();
+  const answer = await invoke(handler, { ...env, API_BASE_URL: forbidding.url }, '/test-api-call');
 
-    expect(answer.status).toBe(502);
-    expect(answer.body.error.code).toBe('API_FORBIDDEN');
-    expect(forbidding.calls).toHaveLength(1);
-    expect(fixture.auth0.counters().tokenRequests).toBe(1);
-  } finally {
-    await forbidding.close();
-  }
+  expect(answer.status).toBe(502);
+  expect(answer.body.error.code).toBe('API_FORBIDDEN');
+  expect(forbidding.calls).toHaveLength(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('HC7: 100 invocations against an API that rejects every token make at most 2 token requests, across containers too', async () => {
   const env = fixture.env();
-  const rejectAll = await startScriptedApi(() => invalidToken);
-  try {
-    const rejecting = { ...env, API_BASE_URL: rejectAll.url };
-    fixture.auth0.resetCounters();
-    const answers = await invokeTimes(100, rejecting);
+  const rejectAll = await fixture.scriptedApi(() => invalidToken);
+  const rejecting = { ...env, API_BASE_URL: rejectAll.url };
+  fixture.auth0.resetCounters();
+  const answers = await invokeTimes(100, rejecting);
 
-    expect(new Set(answers.map((a) => `${a.status} ${a.body.error.code}`))).toEqual(
-      new Set(['502 API_UNAUTHORIZED']),
-    );
-    expect(fixture.auth0.counters().tokenRequests).toBeLessThanOrEqual(2);
-    expect(rejectAll.calls.length).toBeLessThanOrEqual(2);
-    expect(answers[1]!.body.error.coolDownEndsAt).toEqual(expect.any(String));
-    const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!);
-    expect(data?.access_token).toBeUndefined();
-    expect(Date.parse(String(data?.api_rejects_until))).toBeGreaterThan(Date.now());
+  expect(new Set(answers.map((a) => `${a.status} ${a.body.error.code}`))).toEqual(
+    new Set(['502 API_UNAUTHORIZED']),
+  );
+  expect(fixture.auth0.counters().tokenRequests).toBeLessThanOrEqual(2);
+  expect(rejectAll.calls.length).toBeLessThanOrEqual(2);
+  expect(answers[1]!.body.error.coolDownEndsAt).toEqual(expect.any(String));
+  const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!);
+  expect(data?.access_token).toBeUndefined();
+  expect(Date.parse(String(data?.api_rejects_until))).toBeGreaterThan(Date.now());
 
-    // Another container learns the cool-down from the document: no token request, no API call.
-    const before = fixture.auth0.counters().tokenRequests;
-    const elsewhere = await invokeTimes(10, rejecting, handlerInFreshContainer('test-api-call'));
-    expect(elsewhere.every((a) => a.body.error?.code === 'API_UNAUTHORIZED')).toBe(true);
-    expect(fixture.auth0.counters().tokenRequests).toBe(before);
-  } finally {
-    await rejectAll.close();
-  }
+  // Another container learns the cool-down from the document: no token request, no API call.
+  const before = fixture.auth0.counters().tokenRequests;
+  const elsewhere = await invokeTimes(10, rejecting, handlerInFreshContainer('test-api-call'));
+  expect(elsewhere.every((a) => a.body.error?.code === 'API_UNAUTHORIZED')).toBe(true);
+  expect(fixture.auth0.counters().tokenRequests).toBe(before);
 });
 
 it('HC8: the diagnosis page says which settings on which side to compare when the API rejects fresh tokens', async () => {
   const env = fixture.env();
-  const rejectAll = await startScriptedApi(() => invalidToken);
-  try {
-    const page = await invoke(
-      handler,
-      { ...env, API_BASE_URL: rejectAll.url },
-      '/test-api-call',
-      eventFor({}, { accept: 'text/html' }),
-    );
-    expect(page.status).toBe(502);
-    expect(page.text).toContain('API_UNAUTHORIZED');
-    expect(page.text).toContain('AUTH0_ISSUER_URL');
-    expect(page.text).toContain('AUTH0_AUDIENCE');
-    expect(page.text).toContain('coolDownEndsAt');
-  } finally {
-    await rejectAll.close();
-  }
+  const rejectAll = await fixture.scriptedApi(() => invalidToken);
+  const page = await invoke(
+    handler,
+    { ...env, API_BASE_URL: rejectAll.url },
+    '/test-api-call',
+    eventFor({}, { accept: 'text/html' }),
+  );
+  expect(page.status).toBe(502);
+  expect(page.text).toContain('API_UNAUTHORIZED');
+  expect(page.text).toContain('AUTH0_ISSUER_URL');
+  expect(page.text).toContain('AUTH0_AUDIENCE');
+  expect(page.text).toContain('coolDownEndsAt');
 });
 
 it('HC9: a cached token bound to another DPoP key, or a DPoP token with no key configured, is not used: exactly one new token', async () => {
