@@ -23,7 +23,7 @@ import {
 } from './customer-statements.js';
 import { guarded } from './database-errors.js';
 import { type InteractionRow, newInteractionRow, toInteraction } from './interaction-row.js';
-import { loadMigrations, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+import { migrationPlan, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
 
 const SQL = customerStatements(postgresPlaceholder);
 
@@ -55,7 +55,6 @@ export function createPool(url: string, tuning: DatabasePoolConfig, logger: Logg
 
 /** Applies the missing migrations in one transaction under pg_advisory_xact_lock. */
 export async function migratePostgres(pool: pg.Pool): Promise<MigrationReport> {
-  const migrations = loadMigrations();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -66,8 +65,8 @@ export async function migratePostgres(pool: pg.Pool): Promise<MigrationReport> {
         (row) => Number(row.version),
       ),
     );
-    const applied = migrations.filter((m) => !done.has(m.version));
-    for (const migration of applied) {
+    const plan = migrationPlan(done);
+    for (const migration of plan.applied) {
       await client.query(migration.sql);
       await client.query(
         'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
@@ -75,7 +74,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<MigrationReport> {
       );
     }
     await client.query('COMMIT');
-    return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
+    return plan;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

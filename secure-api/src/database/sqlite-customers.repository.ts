@@ -24,13 +24,12 @@ import {
 } from './customer-statements.js';
 import { guarded } from './database-errors.js';
 import { type InteractionRow, newInteractionRow, toInteraction } from './interaction-row.js';
-import { loadMigrations, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+import { migrationPlan, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
 
 const SQL = customerStatements(sqlitePlaceholder);
 
 /** Applies the missing migrations inside one IMMEDIATE transaction (takes the write lock first). */
 export function migrateSqlite(db: BetterSqlite3.Database): MigrationReport {
-  const migrations = loadMigrations();
   return db
     .transaction((): MigrationReport => {
       db.exec(SCHEMA_MIGRATIONS_TABLE);
@@ -40,15 +39,15 @@ export function migrateSqlite(db: BetterSqlite3.Database): MigrationReport {
           .all()
           .map((row) => row.version),
       );
-      const applied = migrations.filter((m) => !done.has(m.version));
+      const plan = migrationPlan(done);
       const record = db.prepare(
         'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
       );
-      for (const migration of applied) {
+      for (const migration of plan.applied) {
         db.exec(migration.sql);
         record.run(migration.version, migration.name, new Date().toISOString());
       }
-      return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
+      return plan;
     })
     .immediate();
 }
