@@ -6,25 +6,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+// Built by `npm run docs:images` first: the same Chromium and flags as the soak chart and tests.
+import { chromiumLaunchOptions } from '../local-stack/dist/shared/chromium.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const mermaidBundle = await readFile(require.resolve('mermaid/dist/mermaid.min.js'), 'utf8');
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const browser = await chromium.launch({
-  executablePath,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-quic',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const page = await browser.newPage({
     deviceScaleFactor: 2,

@@ -13,6 +13,7 @@ export { type CapturedTokenRequest, type TokenRequestSummary } from './auth0/tok
 export { CLIENT_ASSERTION_TYPE, type AssertionAlgorithm } from './auth0/client-assertion';
 export { type Auth0Fault, type Auth0FaultKind, type Auth0FaultTarget } from './auth0/fault-plan';
 export * as auth0Defaults from './auth0/auth0-defaults';
+export { fetchDefaultClientToken } from './auth0/default-client-token';
 export {
   startSyncStandIn,
   type SyncStandIn,

@@ -98,6 +98,16 @@ function tokenRequest(clientAssertion: string, extra: Record<string, string> = {
   });
 }
 
+/** A token request that authenticates with a client secret (JSON body, as SDKs send it). */
+function secretRequest(clientId: string, clientSecret: string) {
+  return postJson(standIn.tokenUrl, {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+    audience: AUDIENCE,
+  });
+}
+
 function expectRefused(answer: HttpAnswer, reason: RegExp): void {
   expect(answer.status).toBe(401);
   expect(answer.body).toEqual({ error: 'access_denied', error_description: expect.any(String) });
@@ -212,14 +222,7 @@ describe('Private Key JWT client assertions', () => {
       clients: [{ clientId: longId, publicKeys: [current.pem], grants: { [AUDIENCE]: [] } }],
     });
     try {
-      const a = await new SignJWT({ jti: randomUUID() })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer(longId)
-        .setSubject(longId)
-        .setAudience(long.issuer)
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(current.privateKey);
+      const a = await assertion({ kid: undefined, claims: { aud: long.issuer } }, longId);
       const answer = await postForm(long.tokenUrl, {
         grant_type: 'client_credentials',
         client_assertion_type: CLIENT_ASSERTION_TYPE,
@@ -272,31 +275,16 @@ describe('Private Key JWT client assertions', () => {
   });
 
   it('SA48: a client registered with keys only cannot use a secret', async () => {
-    const answer = await postJson(standIn.tokenUrl, {
-      grant_type: 'client_credentials',
-      client_id: CLIENT,
-      client_secret: '',
-      audience: AUDIENCE,
-    });
+    const answer = await secretRequest(CLIENT, '');
     // An empty secret is no secret: a failed client authentication, like a wrong one.
     expect(answer.status).toBe(401);
-    const guessed = await postJson(standIn.tokenUrl, {
-      grant_type: 'client_credentials',
-      client_id: CLIENT,
-      client_secret: 'anything',
-      audience: AUDIENCE,
-    });
+    const guessed = await secretRequest(CLIENT, 'anything');
     expect(guessed.status).toBe(401);
   });
 
   it('SA49: a client with both a secret and a key may use either', async () => {
     expect((await tokenRequest(await assertion({ kid: undefined }, BOTH))).status).toBe(200);
-    const bySecret = await postJson(standIn.tokenUrl, {
-      grant_type: 'client_credentials',
-      client_id: BOTH,
-      client_secret: 'both-secret-value',
-      audience: AUDIENCE,
-    });
+    const bySecret = await secretRequest(BOTH, 'both-secret-value');
     expect(bySecret.status).toBe(200);
   });
 
@@ -327,14 +315,7 @@ describe('captured token requests', () => {
       clients: [{ clientId: CLIENT, publicKeys: [current.pem], grants: { [AUDIENCE]: [] } }],
     });
     try {
-      const a = await new SignJWT({ jti: randomUUID() })
-        .setProtectedHeader({ alg: 'RS256' })
-        .setIssuer(CLIENT)
-        .setSubject(CLIENT)
-        .setAudience(control.issuer)
-        .setIssuedAt()
-        .setExpirationTime('1m')
-        .sign(current.privateKey);
+      const a = await assertion({ kid: undefined, claims: { aud: control.issuer } });
       await postForm(control.tokenUrl, {
         grant_type: 'client_credentials',
         client_assertion_type: CLIENT_ASSERTION_TYPE,

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startSystem, type RunningSystem } from '../src/launcher/system';
+import { CHROMIUM_PATH, chromiumLaunchOptions } from '../src/shared/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const README_SCREENSHOT = join(__dirname, '..', '..', 'readme_images', 'test-api-call.png');
 const UPDATE_README_IMAGES = process.env.UPDATE_README_IMAGES === 'true';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -23,9 +23,9 @@ let screenshot: string;
 const tempDirs: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
+  if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
-      `${CHROMIUM} is missing: apt-get install -y chromium fonts-liberation (.ci/run does it)`,
+      `${CHROMIUM_PATH} is missing: apt-get install -y chromium fonts-liberation (.ci/run does it)`,
     );
   }
   const stateDir = mkdtempSync(join(tmpdir(), 'local-stack-browser-'));
@@ -41,20 +41,9 @@ beforeAll(async () => {
   system = await startSystem({ stateDir });
   // A fresh profile every run: nothing cached from an earlier page or another user.
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
+    ...chromiumLaunchOptions(),
     viewport: VIEWPORT,
     deviceScaleFactor: 1,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
   });
 }, 120_000);
 

@@ -5,16 +5,13 @@
 // e2e.test.ts runs the client-secret and Bearer-only modes.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
-import { startSystem, type RunningSystem } from '../src/launcher/system';
+import { type RunningSystem } from '../src/launcher/system';
 import { type TokenRequestSummary } from '../src';
-import { isAlive } from './process-state';
+import { startE2eSystem, stopE2eSystem, tokenRequestWithSecret } from './e2e-system';
+import { printToken } from './print-token';
 
-const ROOT = join(__dirname, '..', '..');
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
 let system: RunningSystem;
@@ -22,22 +19,11 @@ let stateDir: string;
 const output: string[] = [];
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'local-stack-e2e-dpop-'));
-  system = await startSystem({
-    stateDir,
-    enableControl: true,
-    output: (part, line) => {
-      output.push(`[${part}] ${line}`);
-      if (process.env.E2E_VERBOSE === 'true') process.stdout.write(`[${part}] ${line}\n`);
-    },
-  });
+  ({ system, stateDir } = await startE2eSystem('local-stack-e2e-dpop-', output));
 }, 120_000);
 
 afterAll(async () => {
-  const pids = system?.pids() ?? [];
-  await system?.stop();
-  for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  rmSync(stateDir, { recursive: true, force: true });
+  await stopE2eSystem(system, stateDir);
 }, 30_000);
 
 function functionsEnvFile(): Record<string, string | undefined> {
@@ -50,20 +36,6 @@ async function tokenRequests(): Promise<TokenRequestSummary[]> {
   return ((await response.json()) as { requests: TokenRequestSummary[] }).requests;
 }
 
-function npmRunToken(): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'local-stack/dist/bin/print-token.js')], {
-      env: { PATH: process.env.PATH ?? '', LOCAL_STACK_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
-
 describe('the local system in its default modes (Private Key JWT, DPoP allowed)', () => {
   it('LS20: no client secret exists: not in the functions’ settings, not at the stand-in', async () => {
     const env = functionsEnvFile();
@@ -71,21 +43,12 @@ describe('the local system in its default modes (Private Key JWT, DPoP allowed)'
     expect(env.AUTH0_CLIENT_ASSERTION_KEY).toEqual(expect.any(String));
     expect(env.DPOP_PRIVATE_KEY).toEqual(expect.any(String));
     expect(env.API_BASE_URL).toBe(system.urls.api);
-    const guess = await fetch(`${system.urls.auth0}oauth/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: system.config.auth0.clientId,
-        client_secret: 'local-m2m-secret-change-me',
-        audience: system.config.auth0.audience,
-      }),
-    });
+    const guess = await tokenRequestWithSecret(system, 'local-m2m-secret-change-me');
     expect(guess.status).toBe(401);
   });
 
   it('LS21: curl with the token from `npm run token` gets 200 from /secure (Bearer in allowed mode)', async () => {
-    const { code, out, err } = await npmRunToken();
+    const { code, out, err } = await printToken(stateDir);
     expect({ code, err }).toEqual({ code: 0, err: '' });
     const token = out.trim();
     expect(token).toMatch(JWT);

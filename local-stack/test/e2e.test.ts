@@ -5,12 +5,11 @@
 // This file runs the client-secret and Bearer-only modes (LOCAL_CLIENT_AUTH=secret,
 // LOCAL_DPOP=false); e2e-sender-constrained.test.ts runs the defaults (Private Key JWT, DPoP).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { postSigned, type SignedResponse } from '../src/bin/signed-request';
-import { startSystem, type RunningSystem } from '../src/launcher/system';
-import { isAlive } from './process-state';
+import { type RunningSystem } from '../src/launcher/system';
+import { startE2eSystem, stopE2eSystem, tokenRequestWithSecret } from './e2e-system';
 
 const JWT = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 const START_TIMEOUT_MS = 120_000;
@@ -29,24 +28,15 @@ function snapshotUserEnvFiles(root: string): Array<string | null> {
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'local-stack-e2e-'));
   userEnvBefore = snapshotUserEnvFiles(join(__dirname, '..', '..'));
-  system = await startSystem({
-    stateDir,
-    enableControl: true,
-    modes: { dpop: 'off', clientAuth: 'secret' },
-    output: (part, line) => {
-      output.push(`[${part}] ${line}`);
-      if (process.env.E2E_VERBOSE === 'true') process.stdout.write(`[${part}] ${line}\n`);
-    },
-  });
+  ({ system, stateDir } = await startE2eSystem('local-stack-e2e-', output, {
+    dpop: 'off',
+    clientAuth: 'secret',
+  }));
 }, START_TIMEOUT_MS);
 
 afterAll(async () => {
-  const pids = system?.pids() ?? [];
-  await system?.stop();
-  for (const pid of pids) expect(isAlive(pid)).toBe(false);
-  rmSync(stateDir, { recursive: true, force: true });
+  await stopE2eSystem(system, stateDir);
 }, 30_000);
 
 interface Diagnosis {
@@ -156,16 +146,7 @@ async function restoreSyncDocument(saved: {
 }
 
 async function apiAccessToken(): Promise<string> {
-  const response = await fetch(`${system.urls.auth0}oauth/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: system.config.auth0.clientId,
-      client_secret: system.config.auth0.clientSecret,
-      audience: system.config.auth0.audience,
-    }),
-  });
+  const response = await tokenRequestWithSecret(system, system.config.auth0.clientSecret);
   expect(response.status).toBe(200);
   return ((await response.json()) as { access_token: string }).access_token;
 }

@@ -5,7 +5,6 @@
 // the built Auth0 stand-in started with the launcher's environment, secure-api started the
 // way the launcher starts it, the built token printer.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import {
   cpSync,
   mkdirSync,
@@ -47,6 +46,7 @@ import {
 import { LocalStackError } from '../src/shared/local-stack-error';
 import { CLIENT_ASSERTION_TYPE, startAuth0StandIn } from '../src';
 import { postWithProofs, proof, type ProofKey } from './dpop-proofs';
+import { printToken } from './print-token';
 
 const ROOT = join(__dirname, '..', '..');
 const ports = { auth0: 4000, sync: 4010, api: 7000, functions: 3000 };
@@ -289,22 +289,6 @@ describe('the Auth0 stand-in as the launcher starts it, and `npm run token`', ()
     cleanups.push(() => group.stopAll());
     const url = (await waitForReadyLine(group.start(partCommand('auth0', c)), 30_000)).trim();
     return { c, url: url.replace(/^ready /, '') };
-  }
-
-  function printToken(
-    stateDir: string,
-  ): Promise<{ code: number | null; out: string; err: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, 'local-stack/dist/bin/print-token.js')], {
-        env: { PATH: process.env.PATH ?? '', LOCAL_STACK_DIR: stateDir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('exit', (code) => resolve({ code, out, err }));
-    });
   }
 
   it('LS10: by default the stand-in takes the functions’ assertions and proofs, and no secret', async () => {

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DPOP_ALGORITHMS } from '../src/auth/dpop-proof-key.js';
-import { JwksServer } from './support/jwks-server.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet, type KeySet } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import { expectErrorAnswer, startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import {
   AUDIENCE,
   b64url,
@@ -32,21 +33,16 @@ function expectInvalidToken(response: {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies under test
   json: () => any;
 }): void {
-  expect(response.statusCode).toBe(401);
-  expect(response.json()).toEqual({
-    statusCode: 401,
-    error: 'invalid_token',
-    message: expect.any(String),
-  });
+  expectErrorAnswer(response, 401, 'invalid_token');
   expect(response.headers['www-authenticate']).toMatch(
     /^Bearer realm="secure-api", error="invalid_token"/,
   );
 }
 
 beforeAll(async () => {
-  [key, strangerKey] = await Promise.all([createSigningKey('key-1'), createSigningKey('stranger')]);
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  let keySet: KeySet;
+  [strangerKey, keySet] = await Promise.all([createSigningKey('stranger'), startKeySet()]);
+  ({ key, jwks } = keySet);
   issuer = jwks.issuer;
   api = await startTestApp(testConfig(issuer, jwks.uri));
 });
@@ -80,13 +76,8 @@ describe('valid tokens', () => {
 describe('A. token validation', () => {
   it('A1: no Authorization header is 401 with a bare Bearer challenge (and DPoP, allowed mode)', async () => {
     const response = await api.request({ url: '/secure' });
-    expect(response.statusCode).toBe(401);
+    expectErrorAnswer(response, 401, 'unauthorized');
     expect(response.headers['www-authenticate']).toBe(BARE_CHALLENGES);
-    expect(response.json()).toEqual({
-      statusCode: 401,
-      error: 'unauthorized',
-      message: expect.any(String),
-    });
   });
 
   it('A2: wrong scheme is 401; Bearer with nothing or two parts is 400 invalid_request', async () => {
@@ -411,12 +402,7 @@ describe('A. token validation', () => {
   it('A20: a valid token without the route scope is 403 insufficient_scope naming the scope', async () => {
     const token = await mint({ issuer, key, claims: { scope: 'write:interactions' } });
     const response = await api.request({ url: '/customers?phone=%2B15005550001', token });
-    expect(response.statusCode).toBe(403);
-    expect(response.json()).toEqual({
-      statusCode: 403,
-      error: 'insufficient_scope',
-      message: expect.any(String),
-    });
+    expectErrorAnswer(response, 403, 'insufficient_scope');
     expect(response.headers['www-authenticate']).toBe(
       `Bearer realm="secure-api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read:customers", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`,
     );

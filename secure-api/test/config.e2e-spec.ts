@@ -4,8 +4,9 @@
 // with exit code 0.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ensureBuilt, serverEnv, startServer, waitForListening } from './support/built-server.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { AUDIENCE, mint } from './support/tokens.js';
 
 const GOOD = {
@@ -25,9 +26,7 @@ let key: TestSigningKey;
 
 beforeAll(async () => {
   ensureBuilt();
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
 }, 120_000);
 
 afterAll(async () => {

@@ -17,9 +17,16 @@ import {
   proofClaims,
   rawProof,
 } from './support/dpop-proofs.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
+import {
+  expectErrorAnswer,
+  startTestApp,
+  testConfig,
+  type TestApp,
+  type TestResponse,
+} from './support/test-app.js';
 import { b64url, mint, now, signHs256 } from './support/tokens.js';
 
 const ALGS = DPOP_ALGORITHMS.join(' ');
@@ -40,9 +47,7 @@ async function start(overrides: Partial<AppConfig>): Promise<TestApp> {
 }
 
 beforeAll(async () => {
-  signingKey = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [signingKey.jwk];
+  ({ key: signingKey, jwks } = await startKeySet());
   issuer = jwks.issuer;
   [dpopKey, otherKey] = await Promise.all([createDpopKey(), createDpopKey()]);
   boundToken = await mint({ issuer, key: signingKey, claims: { cnf: { jkt: dpopKey.jkt } } });
@@ -86,17 +91,14 @@ function proofFor(
   return makeProof(key, { htu: htuOf(api), accessToken: boundToken, ...overrides });
 }
 
-type Answer = Awaited<ReturnType<TestApp['request']>>;
-
-function expectRefused(response: Answer, error: string, challenge: RegExp): void {
-  expect(response.statusCode).toBe(401);
-  expect(response.json()).toEqual({ statusCode: 401, error, message: expect.any(String) });
+function expectRefused(response: TestResponse, error: string, challenge: RegExp): void {
+  expectErrorAnswer(response, 401, error);
   expect(response.headers['www-authenticate']).toMatch(challenge);
   expect(response.body).not.toContain(boundToken);
 }
 
 /** Allowed mode: the DPoP challenge with the error first, then a bare Bearer challenge. */
-function expectBadProof(response: Answer): void {
+function expectBadProof(response: TestResponse): void {
   expectRefused(
     response,
     'invalid_dpop_proof',

@@ -20,8 +20,9 @@ import { AuthModule } from '../src/auth/auth.module.js';
 import { Public } from '../src/auth/public.decorator.js';
 import { Authenticated } from '../src/auth/require-scopes.decorator.js';
 import { HttpExceptionFilter } from '../src/errors/http-exception.filter.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { AUDIENCE, mint } from './support/tokens.js';
 
 class DenyAll implements CanActivate {
@@ -82,9 +83,7 @@ let app: NestFastifyApplication;
 let base: string;
 
 beforeAll(async () => {
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   @Module({
     imports: [AuthModule.forRoot({ issuer: jwks.issuer, audience: AUDIENCE, jwksUri: jwks.uri })],
     controllers: [FaultsController],

@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import { helmetHeaders } from '../src/http/security-headers.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
+import { preflight, startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
 let jwks: JwksServer;
@@ -17,9 +18,7 @@ let writer: string;
 let noScope: string;
 
 beforeAll(async () => {
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   api = await startTestApp(testConfig(jwks.issuer, jwks.uri));
   [reader, writer, noScope] = await Promise.all([
     mint({ issuer: jwks.issuer, key, claims: { scope: 'read:customers' } }),
@@ -74,17 +73,18 @@ function expectSecurityHeaders(answer: Answer): void {
   }
 }
 
+/** An error answer: its status, the standard body with this code and message, helmet's headers. */
+function expectStandardError(answer: Answer, status: number, error: string, message: string): void {
+  expect(answer.status).toBe(status);
+  expect(JSON.parse(answer.body)).toEqual({ statusCode: status, error, message });
+  expectSecurityHeaders(answer);
+}
+
 describe('wrong methods on known paths', () => {
   it('AH8: DELETE /secure with a valid token is 405 with Allow: GET, HEAD', async () => {
     const answer = await send('DELETE', '/secure', bearer(reader));
-    expect(answer.status).toBe(405);
+    expectStandardError(answer, 405, 'method_not_allowed', 'This route allows only GET, HEAD');
     expect(answer.headers.allow).toBe('GET, HEAD');
-    expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 405,
-      error: 'method_not_allowed',
-      message: 'This route allows only GET, HEAD',
-    });
-    expectSecurityHeaders(answer);
   });
 
   it('AH9: a wrong method on a protected path without a token is the 401 the route gives', async () => {
@@ -155,13 +155,14 @@ describe('wrong methods on known paths', () => {
       testConfig(jwks.issuer, jwks.uri, { corsOrigins: ['https://app.example.com'] }),
     );
     try {
-      const preflight = await withCors.request({
-        method: 'OPTIONS',
-        url: '/customers/cus_001/interactions',
-        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST' },
-      });
-      expect(preflight.statusCode).toBe(204);
-      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+      const asked = await preflight(
+        withCors,
+        '/customers/cus_001/interactions',
+        'https://app.example.com',
+        'POST',
+      );
+      expect(asked.statusCode).toBe(204);
+      expect(asked.headers['access-control-allow-origin']).toBe('https://app.example.com');
       // Without the preflight headers, OPTIONS is an ordinary wrong method: authentication,
       // then 405, with the standard body and headers, and CORS headers for an allowed origin.
       const anonymous = await withCors.request({ method: 'OPTIONS', url: '/secure' });
@@ -179,11 +180,7 @@ describe('wrong methods on known paths', () => {
       for (const [name, value] of Object.entries(helmetHeaders()))
         expect(`${name}: ${String(plain.headers[name])}`).toBe(`${name}: ${value}`);
       // A preflight from another origin gets no Access-Control-Allow-Origin.
-      const denied = await withCors.request({
-        method: 'OPTIONS',
-        url: '/secure',
-        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
-      });
+      const denied = await preflight(withCors, '/secure', 'https://evil.example', 'GET');
       expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await withCors.close();
@@ -201,13 +198,12 @@ describe('media types', () => {
   }
 
   function expect415(answer: Answer): void {
-    expect(answer.status).toBe(415);
-    expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 415,
-      error: 'unsupported_media_type',
-      message: 'Send the body as application/json; charset=utf-8',
-    });
-    expectSecurityHeaders(answer);
+    expectStandardError(
+      answer,
+      415,
+      'unsupported_media_type',
+      'Send the body as application/json; charset=utf-8',
+    );
   }
 
   it('AH3: a text/plain body is 415 unsupported_media_type', async () => {
@@ -290,14 +286,8 @@ describe('router errors', () => {
   it('AH2: a malformed URL (FST_ERR_BAD_URL) gets the standard body and headers, and no echo of the path', async () => {
     for (const path of ['/customers/%E0%A4%A/interactions', '/secure/%zz%c0']) {
       const answer = await send('GET', path, bearer(reader));
-      expect(answer.status).toBe(400);
-      expect(JSON.parse(answer.body)).toEqual({
-        statusCode: 400,
-        error: 'validation_failed',
-        message: 'The request URL is malformed',
-      });
+      expectStandardError(answer, 400, 'validation_failed', 'The request URL is malformed');
       expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
-      expectSecurityHeaders(answer);
       expect(answer.body).not.toContain('%');
     }
   });
@@ -308,13 +298,7 @@ describe('router errors', () => {
       `/customers/cus_${'a'.repeat(300)}/interactions`,
       bearer(reader),
     );
-    expect(answer.status).toBe(414);
-    expect(JSON.parse(answer.body)).toEqual({
-      statusCode: 414,
-      error: 'uri_too_long',
-      message: 'The request URL is too long',
-    });
-    expectSecurityHeaders(answer);
+    expectStandardError(answer, 414, 'uri_too_long', 'The request URL is too long');
     expect(answer.body).not.toContain('aaaa');
   });
 });

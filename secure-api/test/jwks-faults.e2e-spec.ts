@@ -5,26 +5,18 @@ import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthTuning } from '../src/app.module.js';
 import { DEFAULT_SIGNING_KEY_STORE_OPTIONS } from '../src/auth/signing-key-store.js';
-import { JwksServer } from './support/jwks-server.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startColdApp, type ColdApp } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import { expectErrorAnswer } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
 let key: TestSigningKey;
 let nextKey: TestSigningKey;
 const cleanups: Array<() => Promise<void>> = [];
 
-async function setup(
-  keyStore: AuthTuning['keyStore'] = {},
-): Promise<{ jwks: JwksServer; api: TestApp }> {
-  const jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
-  const api = await startTestApp(testConfig(jwks.issuer, jwks.uri), { auth: { keyStore } });
-  cleanups.push(
-    () => api.close(),
-    () => jwks.stop(),
-  );
-  return { jwks, api };
+function setup(keyStore: AuthTuning['keyStore'] = {}): Promise<ColdApp> {
+  return startColdApp(key, keyStore, cleanups);
 }
 
 function token(jwks: JwksServer, signingKey = key, kid?: string): Promise<string> {
@@ -83,12 +75,7 @@ describe('B. key set (JWKS) faults', () => {
     const tokenBeforeStop = await token(jwks);
     await jwks.stop();
     const response = await api.request({ url: '/secure', token: tokenBeforeStop });
-    expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({
-      statusCode: 503,
-      error: 'jwks_unavailable',
-      message: expect.any(String),
-    });
+    expectErrorAnswer(response, 503, 'jwks_unavailable');
     expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(response.headers['www-authenticate']).toBeUndefined();
     const ready = await api.request({ url: '/health/ready' });

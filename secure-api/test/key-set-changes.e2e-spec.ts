@@ -9,9 +9,8 @@ import {
   DEFAULT_SIGNING_KEY_STORE_OPTIONS,
   SigningKeyStore,
 } from '../src/auth/signing-key-store.js';
-import { JwksServer } from './support/jwks-server.js';
+import { startColdApp, type ColdApp } from './support/key-set.js';
 import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
 import { mint } from './support/tokens.js';
 
 let key: TestSigningKey;
@@ -20,15 +19,9 @@ const cleanups: Array<() => Promise<void>> = [];
 
 async function setup(
   keyStore: AuthTuning['keyStore'] = {},
-): Promise<{ jwks: JwksServer; api: TestApp; keys: SigningKeyStore }> {
-  const jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
-  const api = await startTestApp(testConfig(jwks.issuer, jwks.uri), { auth: { keyStore } });
-  cleanups.push(
-    () => api.close(),
-    () => jwks.stop(),
-  );
-  return { jwks, api, keys: api.app.get(SigningKeyStore) };
+): Promise<ColdApp & { keys: SigningKeyStore }> {
+  const started = await startColdApp(key, keyStore, cleanups);
+  return { ...started, keys: started.api.app.get(SigningKeyStore) };
 }
 
 beforeAll(async () => {

@@ -16,9 +16,10 @@ import {
   startServer,
   waitForListening,
 } from './support/built-server.js';
-import { JwksServer } from './support/jwks-server.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
 import { startPostgres, type PostgresServer } from './support/postgres-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { AUDIENCE, mint } from './support/tokens.js';
 
 const PASSWORD = 'pw-that-must-never-be-logged';
@@ -70,11 +71,21 @@ function logLines(server: RunningServer): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A server's environment: the test's key set, a free loopback port, and `vars`. */
+function apiEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  return serverEnv({
+    AUTH0_ISSUER_URL: jwks.issuer,
+    AUTH0_AUDIENCE: AUDIENCE,
+    AUTH0_JWKS_URI: jwks.uri,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...vars,
+  });
+}
+
 beforeAll(async () => {
   ensureBuilt();
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   postgres = await startPostgres();
   const url = new URL(await postgres.createDatabase());
   url.password = PASSWORD; // trust authentication ignores it; the log must not show it
@@ -83,12 +94,7 @@ beforeAll(async () => {
   // Both at the same moment: their migrations race for the advisory lock.
   servers = ['a', 'b'].map((name) =>
     startServer(
-      serverEnv({
-        AUTH0_ISSUER_URL: jwks.issuer,
-        AUTH0_AUDIENCE: AUDIENCE,
-        AUTH0_JWKS_URI: jwks.uri,
-        PORT: '0',
-        HOST: '127.0.0.1',
+      apiEnv({
         LOG_LEVEL: 'info',
         DATABASE_PATH: join(dir, `${name}.db`),
         DATABASE_URL: databaseUrl,
@@ -232,16 +238,7 @@ describe('two replicas on one PostgreSQL', () => {
   it('DB21: sslmode=require against a server without TLS stops the start-up with one line, no password', async () => {
     const url = new URL(databaseUrl);
     url.searchParams.set('sslmode', 'require');
-    const server = startServer(
-      serverEnv({
-        AUTH0_ISSUER_URL: jwks.issuer,
-        AUTH0_AUDIENCE: AUDIENCE,
-        AUTH0_JWKS_URI: jwks.uri,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATABASE_URL: url.href,
-      }),
-    );
+    const server = startServer(apiEnv({ DATABASE_URL: url.href }));
     const exit = await server.exited;
     expect(exit.code).toBe(1);
     const lines = exit.stderr

@@ -3,10 +3,17 @@
 // routes run once per database: embedded SQLite and a real PostgreSQL (support/postgres-server).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { helmetHeaders } from '../src/http/security-headers.js';
-import { JwksServer } from './support/jwks-server.js';
-import { createSigningKey, type TestSigningKey } from './support/signing-keys.js';
+import type { JwksServer } from './support/jwks-server.js';
+import { startKeySet } from './support/key-set.js';
+import type { TestSigningKey } from './support/signing-keys.js';
 import { startPostgres, type PostgresServer } from './support/postgres-server.js';
-import { startTestApp, testConfig, type TestApp } from './support/test-app.js';
+import {
+  expectErrorAnswer,
+  preflight,
+  startTestApp,
+  testConfig,
+  type TestApp,
+} from './support/test-app.js';
 import { CLIENT_ID, mint } from './support/tokens.js';
 import { CustomersRepository } from '../src/customers/customers.repository.js';
 
@@ -21,9 +28,7 @@ let both: string;
 let postgres: PostgresServer;
 
 beforeAll(async () => {
-  key = await createSigningKey('key-1');
-  jwks = await new JwksServer().start();
-  jwks.keys = [key.jwk];
+  ({ key, jwks } = await startKeySet());
   postgres = await startPostgres();
   [reader, writer, both] = await Promise.all([
     mint({ issuer: jwks.issuer, key, claims: { scope: 'read:customers' } }),
@@ -49,6 +54,20 @@ describe.each(DATABASES)('on %s', (database) => {
   afterAll(async () => {
     await api.close();
   });
+
+  /** POSTs an interaction of `customer`, as the writer unless `token`, with `key` if given. */
+  const post = (
+    customer: string,
+    payload: unknown,
+    { key, token = writer }: { key?: string; token?: string } = {},
+  ): ReturnType<TestApp['request']> =>
+    api.request({
+      method: 'POST',
+      url: `/customers/${customer}/interactions`,
+      token,
+      payload,
+      headers: key === undefined ? {} : { 'idempotency-key': key },
+    });
 
   describe('health', () => {
     it('GET /health is public and answers {status:"ok"}', async () => {
@@ -103,12 +122,7 @@ describe.each(DATABASES)('on %s', (database) => {
 
     it('404 customer_not_found for an unknown number', async () => {
       const response = await api.request({ url: '/customers?phone=%2B15005559999', token: reader });
-      expect(response.statusCode).toBe(404);
-      expect(response.json()).toEqual({
-        statusCode: 404,
-        error: 'customer_not_found',
-        message: expect.any(String),
-      });
+      expectErrorAnswer(response, 404, 'customer_not_found');
     });
 
     it('400 naming phone when it is missing or not E.164', async () => {
@@ -150,15 +164,10 @@ describe.each(DATABASES)('on %s', (database) => {
 
   describe('interactions', () => {
     it('POST records an interaction (201) and GET lists it, newest first', async () => {
-      const created = await api.request({
-        method: 'POST',
-        url: '/customers/cus_003/interactions',
-        token: writer,
-        payload: {
-          channel: 'voice',
-          summary: 'Asked about the invoice',
-          occurredAt: '2025-01-02T03:04:05Z',
-        },
+      const created = await post('cus_003', {
+        channel: 'voice',
+        summary: 'Asked about the invoice',
+        occurredAt: '2025-01-02T03:04:05Z',
       });
       expect(created.statusCode).toBe(201);
       const interaction = created.json();
@@ -171,12 +180,11 @@ describe.each(DATABASES)('on %s', (database) => {
         recordedBy: CLIENT_ID,
         createdAt: expect.any(String),
       });
-      const later = await api.request({
-        method: 'POST',
-        url: '/customers/cus_003/interactions',
-        token: both,
-        payload: { channel: 'sms', summary: 'Follow-up' },
-      });
+      const later = await post(
+        'cus_003',
+        { channel: 'sms', summary: 'Follow-up' },
+        { token: both },
+      );
       expect(later.statusCode).toBe(201);
       const list = await api.request({ url: '/customers/cus_003/interactions', token: reader });
       expect(list.statusCode).toBe(200);
@@ -187,94 +195,49 @@ describe.each(DATABASES)('on %s', (database) => {
     });
 
     it('POST 400 names each bad field', async () => {
-      const response = await api.request({
-        method: 'POST',
-        url: '/customers/cus_001/interactions',
-        token: writer,
-        payload: { channel: 'fax', summary: '', occurredAt: 'yesterday' },
+      const response = await post('cus_001', {
+        channel: 'fax',
+        summary: '',
+        occurredAt: 'yesterday',
       });
       expect(response.statusCode).toBe(400);
       const body = response.json();
       expect(body.error).toBe('validation_failed');
       expect(Object.keys(body.fields).sort()).toEqual(['channel', 'occurredAt', 'summary']);
-      const tooLong = await api.request({
-        method: 'POST',
-        url: '/customers/cus_001/interactions',
-        token: writer,
-        payload: { channel: 'chat', summary: 'x'.repeat(501) },
-      });
+      const tooLong = await post('cus_001', { channel: 'chat', summary: 'x'.repeat(501) });
       expect(tooLong.statusCode).toBe(400);
       expect(Object.keys(tooLong.json().fields)).toEqual(['summary']);
     });
 
     it('POST 400 for a body that is not a JSON object or not JSON at all', async () => {
       for (const payload of ['[1,2]', '"text"', '{"channel":', 'null']) {
-        const response = await api.request({
-          method: 'POST',
-          url: '/customers/cus_001/interactions',
-          token: writer,
-          payload,
-        });
+        const response = await post('cus_001', payload);
         expect(response.statusCode).toBe(400);
         expect(response.json().error).toBe('validation_failed');
       }
     });
 
     it('POST/GET 404 for an unknown customer', async () => {
-      const post = await api.request({
-        method: 'POST',
-        url: '/customers/cus_999/interactions',
-        token: writer,
-        payload: { channel: 'voice', summary: 'x' },
-      });
-      expect(post.statusCode).toBe(404);
-      expect(post.json().error).toBe('customer_not_found');
+      const posted = await post('cus_999', { channel: 'voice', summary: 'x' });
+      expect(posted.statusCode).toBe(404);
+      expect(posted.json().error).toBe('customer_not_found');
       const get = await api.request({ url: "/customers/'%20OR%201=1/interactions", token: reader });
       expect(get.statusCode).toBe(404);
     });
 
     it('POST needs write:interactions (403 with read only)', async () => {
-      const response = await api.request({
-        method: 'POST',
-        url: '/customers/cus_001/interactions',
-        token: reader,
-        payload: { channel: 'voice', summary: 'x' },
-      });
+      const response = await post('cus_001', { channel: 'voice', summary: 'x' }, { token: reader });
       expect(response.statusCode).toBe(403);
       expect(response.headers['www-authenticate']).toContain('scope="write:interactions"');
     });
 
     it('413 payload_too_large for a body over the limit', async () => {
-      const response = await api.request({
-        method: 'POST',
-        url: '/customers/cus_001/interactions',
-        token: writer,
-        payload: { channel: 'voice', summary: 'x'.repeat(64 * 1024) },
-      });
-      expect(response.statusCode).toBe(413);
-      expect(response.json()).toEqual({
-        statusCode: 413,
-        error: 'payload_too_large',
-        message: expect.any(String),
-      });
+      const response = await post('cus_001', { channel: 'voice', summary: 'x'.repeat(64 * 1024) });
+      expectErrorAnswer(response, 413, 'payload_too_large');
     });
   });
 
   describe('Idempotency-Key', () => {
-    const post = (
-      customer: string,
-      payload: unknown,
-      key?: string,
-      token: string = writer,
-    ): ReturnType<TestApp['request']> =>
-      api.request({
-        method: 'POST',
-        url: `/customers/${customer}/interactions`,
-        token,
-        payload,
-        headers: key === undefined ? {} : { 'idempotency-key': key },
-      });
-
     const countOf = async (customer: string, summary: string): Promise<number> => {
       const list = await api.request({ url: `/customers/${customer}/interactions`, token: reader });
       return list.json().items.filter((i: { summary: string }) => i.summary === summary).length;
@@ -282,15 +245,15 @@ describe.each(DATABASES)('on %s', (database) => {
 
     it('DB3: a retry with the same key and body answers the original record, 201, Idempotent-Replayed: true', async () => {
       const body = { channel: 'voice', summary: `replayed ${database}` };
-      const first = await post('cus_002', body, 'CA00000000000000000000000000000001');
+      const first = await post('cus_002', body, { key: 'CA00000000000000000000000000000001' });
       expect(first.statusCode).toBe(201);
       expect(first.headers['idempotent-replayed']).toBe('false');
-      const again = await post('cus_002', body, 'CA00000000000000000000000000000001');
+      const again = await post('cus_002', body, { key: 'CA00000000000000000000000000000001' });
       expect(again.statusCode).toBe(201);
       expect(again.headers['idempotent-replayed']).toBe('true');
       expect(again.json()).toEqual(first.json());
       // The draft's quoted structured-field form names the same key.
-      const quoted = await post('cus_002', body, '"CA00000000000000000000000000000001"');
+      const quoted = await post('cus_002', body, { key: '"CA00000000000000000000000000000001"' });
       expect(quoted.headers['idempotent-replayed']).toBe('true');
       expect(quoted.json().id).toBe(first.json().id);
       expect(await countOf('cus_002', body.summary)).toBe(1);
@@ -299,14 +262,14 @@ describe.each(DATABASES)('on %s', (database) => {
     it('DB4: the same key with another body, or for another customer, is 422 idempotency_key_reused', async () => {
       const key = `reused-${database}`;
       const body = { channel: 'sms', summary: 'first body', occurredAt: '2025-03-01T10:00:00Z' };
-      expect((await post('cus_002', body, key)).statusCode).toBe(201);
+      expect((await post('cus_002', body, { key })).statusCode).toBe(201);
       for (const [customer, other] of [
         ['cus_002', { ...body, summary: 'second body' }],
         ['cus_002', { ...body, occurredAt: '2025-03-01T10:00:01Z' }],
         ['cus_002', { channel: 'sms', summary: 'first body' }],
         ['cus_004', body],
       ] as const) {
-        const response = await post(customer, other, key);
+        const response = await post(customer, other, { key });
         expect(response.statusCode).toBe(422);
         expect(response.json()).toEqual({
           statusCode: 422,
@@ -315,14 +278,18 @@ describe.each(DATABASES)('on %s', (database) => {
         });
       }
       // The same instant written another way is the same request.
-      const same = await post('cus_002', { ...body, occurredAt: '2025-03-01T10:00:00.000Z' }, key);
+      const same = await post(
+        'cus_002',
+        { ...body, occurredAt: '2025-03-01T10:00:00.000Z' },
+        { key },
+      );
       expect(same.statusCode).toBe(201);
       expect(same.headers['idempotent-replayed']).toBe('true');
     });
 
     it('DB5: a malformed Idempotency-Key is 400 validation_failed naming the header', async () => {
       for (const key of ['', ' ', 'x'.repeat(256), 'café', 'a b', '"unterminated', '""']) {
-        const response = await post('cus_002', { channel: 'voice', summary: 'x' }, key);
+        const response = await post('cus_002', { channel: 'voice', summary: 'x' }, { key });
         expect(`${JSON.stringify(key)} → ${response.statusCode}`).toBe(
           `${JSON.stringify(key)} → 400`,
         );
@@ -330,14 +297,15 @@ describe.each(DATABASES)('on %s', (database) => {
         expect(Object.keys(response.json().fields)).toEqual(['Idempotency-Key']);
       }
       expect(
-        (await post('cus_002', { channel: 'voice', summary: 'x' }, 'k'.repeat(255))).statusCode,
+        (await post('cus_002', { channel: 'voice', summary: 'x' }, { key: 'k'.repeat(255) }))
+          .statusCode,
       ).toBe(201);
     });
 
     it('DB14: concurrent duplicates with one key store one interaction and all get its id', async () => {
       const body = { channel: 'chat', summary: `concurrent ${database}` };
       const answers = await Promise.all(
-        Array.from({ length: 12 }, () => post('cus_004', body, `concurrent-${database}`)),
+        Array.from({ length: 12 }, () => post('cus_004', body, { key: `concurrent-${database}` })),
       );
       expect(answers.map((a) => a.statusCode)).toEqual(Array(12).fill(201));
       expect(new Set(answers.map((a) => a.json().id)).size).toBe(1);
@@ -352,8 +320,8 @@ describe.each(DATABASES)('on %s', (database) => {
         key,
         claims: { sub: 'other-client@clients', azp: 'other-client' },
       });
-      const mine = await post('cus_002', body, `scoped-${database}`);
-      const theirs = await post('cus_002', body, `scoped-${database}`, other);
+      const mine = await post('cus_002', body, { key: `scoped-${database}` });
+      const theirs = await post('cus_002', body, { key: `scoped-${database}`, token: other });
       expect(theirs.statusCode).toBe(201);
       expect(theirs.headers['idempotent-replayed']).toBe('false');
       expect(theirs.json().id).not.toBe(mine.json().id);
@@ -376,12 +344,7 @@ describe.each(DATABASES)('on %s', (database) => {
         `{"channel":"voice","summary":"x","extra":${deep}}`,
         `{"channel":"voice","summary":${deep}}`,
       ]) {
-        const response = await api.request({
-          method: 'POST',
-          url: '/customers/cus_001/interactions',
-          token: writer,
-          payload,
-        });
+        const response = await post('cus_001', payload);
         expect(response.statusCode).toBe(400);
         expect(response.json()).toEqual({
           statusCode: 400,
@@ -393,12 +356,7 @@ describe.each(DATABASES)('on %s', (database) => {
 
     it('DB7: ISO-8601 forms Date cannot read (week, ordinal, hour only) are 400 naming occurredAt', async () => {
       for (const occurredAt of ['2024-W01-1', '2024-366', '2024-01-01T10']) {
-        const response = await api.request({
-          method: 'POST',
-          url: '/customers/cus_001/interactions',
-          token: writer,
-          payload: { channel: 'voice', summary: 'x', occurredAt },
-        });
+        const response = await post('cus_001', { channel: 'voice', summary: 'x', occurredAt });
         expect(`${occurredAt} → ${response.statusCode}`).toBe(`${occurredAt} → 400`);
         expect(response.json().fields).toEqual({ occurredAt: expect.stringContaining('ISO-8601') });
       }
@@ -407,12 +365,7 @@ describe.each(DATABASES)('on %s', (database) => {
     it('DB8: a token whose azp is not a string records the interaction under its sub', async () => {
       for (const azp of [42, { id: 'x' }, ['a', 'b'], '']) {
         const token = await mint({ issuer: jwks.issuer, key, claims: { azp } });
-        const response = await api.request({
-          method: 'POST',
-          url: '/customers/cus_001/interactions',
-          token,
-          payload: { channel: 'voice', summary: 'odd azp' },
-        });
+        const response = await post('cus_001', { channel: 'voice', summary: 'odd azp' }, { token });
         expect(response.statusCode).toBe(201);
         expect(response.json().recordedBy).toBe(`${CLIENT_ID}@clients`);
       }
@@ -435,13 +388,8 @@ describe.each(DATABASES)('on %s', (database) => {
         },
       ]) {
         const response = await api.request(request);
-        expect(response.statusCode).toBe(503);
+        expectErrorAnswer(response, 503, 'database_unavailable');
         expect(response.headers['retry-after']).toMatch(/^\d+$/);
-        expect(response.json()).toEqual({
-          statusCode: 503,
-          error: 'database_unavailable',
-          message: expect.any(String),
-        });
         expect(response.body).not.toMatch(/ at |Error:|postgres:\/\//);
       }
       const ready = await api.request({ url: '/health/ready' });
@@ -464,12 +412,7 @@ describe('HTTP hardening', () => {
 
   it('unknown routes are 404 not_found with the standard error body', async () => {
     const response = await api.request({ url: '/nope', token: both });
-    expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({
-      statusCode: 404,
-      error: 'not_found',
-      message: expect.any(String),
-    });
+    expectErrorAnswer(response, 404, 'not_found');
   });
 
   it("helmet's security headers are on every reply, answers and refusals alike", async () => {
@@ -490,11 +433,7 @@ describe('HTTP hardening', () => {
   });
 
   it('CORS is off unless CORS_ORIGINS is set', async () => {
-    const response = await api.request({
-      method: 'OPTIONS',
-      url: '/secure',
-      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
-    });
+    const response = await preflight(api, '/secure', 'https://evil.example', 'GET');
     expect(response.headers['access-control-allow-origin']).toBeUndefined();
   });
 
@@ -503,17 +442,9 @@ describe('HTTP hardening', () => {
       testConfig(jwks.issuer, jwks.uri, { corsOrigins: ['https://app.example.com'] }),
     );
     try {
-      const allowed = await withCors.request({
-        method: 'OPTIONS',
-        url: '/secure',
-        headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
-      });
+      const allowed = await preflight(withCors, '/secure', 'https://app.example.com', 'GET');
       expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
-      const denied = await withCors.request({
-        method: 'OPTIONS',
-        url: '/secure',
-        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
-      });
+      const denied = await preflight(withCors, '/secure', 'https://evil.example', 'GET');
       expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     } finally {
       await withCors.close();

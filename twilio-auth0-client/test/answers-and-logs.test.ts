@@ -141,16 +141,12 @@ it('HC16: API text that only looks like a credential ("Basic …", "Bearer …")
 });
 
 it('HC17: the error page gives a hint for TOKEN_RESPONSE_INVALID', async () => {
-  const auth0 = await startScriptedApi(() => ({ status: 200, body: { token_type: 'Bearer' } }));
-  try {
-    const env = { ...fixture.env(), AUTH0_TOKEN_URL: `${auth0.url}/oauth/token` };
-    const page = await invoke(testApiCall, env, '/test-api-call', asBrowser());
+  const auth0 = await fixture.scriptedApi(() => ({ status: 200, body: { token_type: 'Bearer' } }));
+  const env = { ...fixture.env(), AUTH0_TOKEN_URL: `${auth0.url}/oauth/token` };
+  const page = await invoke(testApiCall, env, '/test-api-call', asBrowser());
 
-    expect(page.status).toBe(502);
-    expect(page.text).toContain('TOKEN_RESPONSE_INVALID');
-    expect(page.text).toContain('Where to look');
-    expect(page.text).toContain('AUTH0_TOKEN_URL');
-  } finally {
-    await auth0.close();
-  }
+  expect(page.status).toBe(502);
+  expect(page.text).toContain('TOKEN_RESPONSE_INVALID');
+  expect(page.text).toContain('Where to look');
+  expect(page.text).toContain('AUTH0_TOKEN_URL');
 });

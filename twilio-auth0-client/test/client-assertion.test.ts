@@ -2,15 +2,15 @@
 // the configuration rules, the token request without a secret, the assertion's claims checked
 // with jose against the public key alone, a new assertion per attempt, a refused assertion named
 // as such, and no key, assertion or proof in any answer, log line or Sync document.
-import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { startSyncStandIn, type SyncStandIn } from 'local-stack';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
+import type { CapturedLogs } from './support/capture-logs';
 import { startDpopApi } from './support/dpop-api';
 import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, SERVICE_SID, functionEnv } from './support/env';
 import { eventFor, invoke, type Answer, type Env } from './support/invoke';
+import { usePerTestServers } from './support/per-test-servers';
 import { signedEvent } from './support/signing';
 import { startScriptedApi } from './support/scripted-api';
 import { dpopTestKey, rsaTestKey } from './support/test-keys';
@@ -20,33 +20,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const clientKey = rsaTestKey();
 const dpopKey = dpopTestKey();
 
-let sync: SyncStandIn;
+const perTest = usePerTestServers();
 let logs: CapturedLogs;
-const closers: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  sync = await startSyncStandIn();
-});
-afterAll(() => sync.close());
-afterEach(async () => {
-  logs?.restore();
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
 
 /** A token endpoint that knows only the client's public key, and the functions' env for it. */
 async function setUp(
   overrides: Env = {},
   registered = clientKey.publicKey,
 ): Promise<{ auth0: VerifyingAuth0; env: Env; apiUrl: string }> {
-  logs = captureLogs();
+  logs = perTest.captureLogs();
   const auth0 = await startVerifyingAuth0({
     clientId: CLIENT_ID,
     clientPublicKey: registered,
     audience: AUDIENCE,
   });
   const api = await startScriptedApi();
-  closers.push(auth0.close, api.close);
-  const env = functionEnv(auth0, sync, api.url, {
+  perTest.closers.push(auth0.close, api.close);
+  const env = functionEnv(auth0, perTest.sync, api.url, {
     AUTH0_CLIENT_ASSERTION_KEY: clientKey.pemLine,
     ...overrides,
   });
@@ -184,7 +174,7 @@ it('FK5: a malformed assertion key, algorithm or kid → 500 CONFIG_INVALID nami
 });
 
 it('FK7: no DPoP private key, assertion key, assertion or proof in any answer, log line or Sync document', async () => {
-  logs = captureLogs();
+  logs = perTest.captureLogs();
   const auth0 = await startVerifyingAuth0({
     clientId: CLIENT_ID,
     clientPublicKey: clientKey.publicKey,
@@ -197,8 +187,8 @@ it('FK7: no DPoP private key, assertion key, assertion or proof in any answer, l
     clientPublicKey: rsaTestKey().publicKey,
     audience: AUDIENCE,
   });
-  closers.push(auth0.close, api.close, failing.close, refusing.close);
-  const env = functionEnv(auth0, sync, api.url, {
+  perTest.closers.push(auth0.close, api.close, failing.close, refusing.close);
+  const env = functionEnv(auth0, perTest.sync, api.url, {
     AUTH0_CLIENT_ASSERTION_KEY: clientKey.pemLine,
     DPOP_PRIVATE_KEY: dpopKey.jwkLine,
   });
@@ -216,7 +206,7 @@ it('FK7: no DPoP private key, assertion key, assertion or proof in any answer, l
     await invoke(testApiCall, { ...env, API_BASE_URL: failing.url }, '/test-api-call'),
     await invoke(
       testApiCall,
-      functionEnv(refusing, sync, api.url, {
+      functionEnv(refusing, perTest.sync, api.url, {
         AUTH0_CLIENT_ASSERTION_KEY: clientKey.jwkLine,
         DPOP_PRIVATE_KEY: dpopKey.pemLine,
         AUTH0_CLIENT_SECRET: '',
@@ -242,7 +232,7 @@ it('FK7: no DPoP private key, assertion key, assertion or proof in any answer, l
     ...assertions.map((a) => a.split('.')[2]!),
     ...proofs.map((p) => p.split('.')[2]!),
   ];
-  const documents = sync.documents(SERVICE_SID).map((d) => JSON.stringify(d.data));
+  const documents = perTest.sync.documents(SERVICE_SID).map((d) => JSON.stringify(d.data));
   const everything = [
     ...answers.map((a) => `${a.text}\n${JSON.stringify(a.headers)}`),
     ...logs.lines,

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, LOCAL_DOMAIN } from './support/invoke';
-import { answerLikeSecureApi } from './support/scripted-api';
+import { recordingInteractionsAs } from './support/scripted-api';
 import { signedEvent } from './support/signing';
 
 const run = promisify(execFile);
@@ -27,10 +27,7 @@ interface ProbeResult {
 }
 
 const fixture = useFunctionFixture({
-  api: (call, index) =>
-    call.method === 'POST'
-      ? { status: 201, body: { id: 'int_9', occurredAt: '2026-01-01T00:00:00.000Z' } }
-      : answerLikeSecureApi(call, index),
+  api: recordingInteractionsAs('int_9'),
   logs: 'none', // the functions run in child processes
 });
 

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, LOCAL_DOMAIN } from './support/invoke';
-import { answerLikeSecureApi } from './support/scripted-api';
+import { recordingInteractionsAs } from './support/scripted-api';
 import { signedEvent } from './support/signing';
 import { startDpopApi } from './support/dpop-api';
 import { AUDIENCE, CLIENT_ID, functionEnv } from './support/env';
@@ -33,10 +33,7 @@ const DIST_FUNCTIONS = join(PACKAGE_DIR, 'dist/functions');
 const REPO_NODE_MODULES = resolve(PACKAGE_DIR, '../node_modules');
 
 const fixture = useFunctionFixture({
-  api: (call, index) =>
-    call.method === 'POST'
-      ? { status: 201, body: { id: 'int_42', occurredAt: '2026-01-01T00:00:00.000Z' } }
-      : answerLikeSecureApi(call, index),
+  api: recordingInteractionsAs('int_42'),
   logs: 'none', // the functions run in child processes
 });
 let deployDir: string;

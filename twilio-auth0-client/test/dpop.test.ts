@@ -3,15 +3,15 @@
 // Bearer answer is used as Bearer. The token endpoint checks proofs with jose, and the API is
 // Auth0's express-oauth2-jwt-bearer with DPoP required: neither was written by this project.
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { decodeJwt } from 'jose';
-import { startSyncStandIn, type SyncStandIn } from 'local-stack';
 import { handler as testApiCall } from '../src/functions/test-api-call';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
-import { captureLogs, type CapturedLogs } from './support/capture-logs';
+import type { CapturedLogs } from './support/capture-logs';
 import { startDpopApi, type DpopApi } from './support/dpop-api';
 import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv, uniqueDocName } from './support/env';
 import { eventFor, invoke, type Env } from './support/invoke';
+import { usePerTestServers } from './support/per-test-servers';
 import { startScriptedApi } from './support/scripted-api';
 import { signedEvent } from './support/signing';
 import { dpopTestKey, rsaTestKey, thumbprintOf, type TestKey } from './support/test-keys';
@@ -21,19 +21,9 @@ import {
   type VerifyingAuth0Options,
 } from './support/verifying-auth0';
 
-let sync: SyncStandIn;
+const perTest = usePerTestServers();
 let logs: CapturedLogs;
-const closers: Array<() => Promise<void>> = [];
 const key = dpopTestKey();
-
-beforeAll(async () => {
-  sync = await startSyncStandIn();
-});
-afterAll(() => sync.close());
-afterEach(async () => {
-  logs?.restore();
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
 
 interface Setup {
   auth0: VerifyingAuth0;
@@ -46,7 +36,7 @@ async function setUp(
   apiOptions: { nonce?: boolean } = {},
   dpopKey: TestKey = key,
 ): Promise<Setup> {
-  logs = captureLogs();
+  logs = perTest.captureLogs();
   const auth0 = await startVerifyingAuth0({
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
@@ -54,8 +44,8 @@ async function setUp(
     ...auth0Options,
   });
   const api = await startDpopApi(auth0, AUDIENCE, apiOptions);
-  closers.push(auth0.close, api.close);
-  const env = functionEnv(auth0, sync, api.url, { DPOP_PRIVATE_KEY: dpopKey.jwkLine });
+  perTest.closers.push(auth0.close, api.close);
+  const env = functionEnv(auth0, perTest.sync, api.url, { DPOP_PRIVATE_KEY: dpopKey.jwkLine });
   return { auth0, api, env };
 }
 
@@ -137,7 +127,7 @@ it('FD3: a 401 use_dpop_nonce from the API gets one retry with that nonce and th
 });
 
 it('FD4: Auth0 answering Bearer (the API policy is none) → the token is sent as Bearer, and the diagnosis and log say so', async () => {
-  logs = captureLogs();
+  logs = perTest.captureLogs();
   const auth0 = await startVerifyingAuth0({
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
@@ -145,8 +135,8 @@ it('FD4: Auth0 answering Bearer (the API policy is none) → the token is sent a
     dpop: 'none',
   });
   const api = await startScriptedApi();
-  closers.push(auth0.close, api.close);
-  const env = functionEnv(auth0, sync, api.url, { DPOP_PRIVATE_KEY: key.jwkLine });
+  perTest.closers.push(auth0.close, api.close);
+  const env = functionEnv(auth0, perTest.sync, api.url, { DPOP_PRIVATE_KEY: key.jwkLine });
   const first = await invoke(testApiCall, env, '/test-api-call');
   const second = await invoke(testApiCall, env, '/test-api-call');
   const html = await invoke(

@@ -8,7 +8,6 @@ import { handler as logInteraction } from '../src/functions/log-interaction.prot
 import { uniqueDocName } from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, LOCAL_DOMAIN, type Answer } from './support/invoke';
-import { startScriptedApi } from './support/scripted-api';
 import { signature, signedEvent } from './support/signing';
 
 const customer = {
@@ -220,52 +219,48 @@ it('E43: missing or malformed parameters → 400 naming the field, before any up
 
 it('E44: every path calls callback exactly once', async () => {
   const env = fixture.env({ FUNCTION_DEADLINE_MS: '1000' });
-  const hanging = await startScriptedApi(() => 'hang');
-  try {
-    const paths: Array<Promise<Answer>> = [
-      invoke(testApiCall, env, '/test-api-call'), // 200
-      invoke(testApiCall, { ...env, ENABLE_TEST_ENDPOINT: 'false' }, '/test-api-call'), // 404
-      invoke(testApiCall, { ...env, AUTH0_AUDIENCE: '' }, '/test-api-call'), // 500 config
-      invoke(
-        testApiCall,
-        { ...env, AUTH0_CLIENT_SECRET: 'not-the-secret', TWILIO_SYNC_TOKEN_DOC: uniqueDocName() },
-        '/test-api-call',
-      ), // 502 token
-      invoke(testApiCall, { ...env, API_BASE_URL: hanging.url }, '/test-api-call'), // 503/504 hang
-      invoke(customerLookup, env, '/customer-lookup', eventFor({ phone: '+15005550001' })), // 403
-      invoke(customerLookup, env, '/customer-lookup', signedEvent('/customer-lookup', {})), // 400
-      invoke(
-        customerLookup,
-        env,
-        '/customer-lookup',
-        signedEvent('/customer-lookup', { phone: '+15005550001' }),
-      ), // 200
-      invoke(
-        logInteraction,
-        env,
-        '/log-interaction',
-        signedEvent('/log-interaction', { customerId: 'cus_9', channel: 'chat', summary: 'hi' }),
-      ), // 200
-    ];
-    const answers = await Promise.all(paths);
-    expect(answers.map((a) => a.status)).toEqual([
-      200,
-      404,
-      500,
-      502,
-      expect.any(Number),
-      403,
-      400,
-      200,
-      200,
-    ]);
-    // Past every deadline (1 s) and every upstream timeout, still exactly one callback each.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(answers.map((a) => a.calls())).toEqual(answers.map(() => 1));
-    expect(fixture.logs.records()).toHaveLength(paths.length);
-  } finally {
-    await hanging.close();
-  }
+  const hanging = await fixture.scriptedApi(() => 'hang');
+  const paths: Array<Promise<Answer>> = [
+    invoke(testApiCall, env, '/test-api-call'), // 200
+    invoke(testApiCall, { ...env, ENABLE_TEST_ENDPOINT: 'false' }, '/test-api-call'), // 404
+    invoke(testApiCall, { ...env, AUTH0_AUDIENCE: '' }, '/test-api-call'), // 500 config
+    invoke(
+      testApiCall,
+      { ...env, AUTH0_CLIENT_SECRET: 'not-the-secret', TWILIO_SYNC_TOKEN_DOC: uniqueDocName() },
+      '/test-api-call',
+    ), // 502 token
+    invoke(testApiCall, { ...env, API_BASE_URL: hanging.url }, '/test-api-call'), // 503/504 hang
+    invoke(customerLookup, env, '/customer-lookup', eventFor({ phone: '+15005550001' })), // 403
+    invoke(customerLookup, env, '/customer-lookup', signedEvent('/customer-lookup', {})), // 400
+    invoke(
+      customerLookup,
+      env,
+      '/customer-lookup',
+      signedEvent('/customer-lookup', { phone: '+15005550001' }),
+    ), // 200
+    invoke(
+      logInteraction,
+      env,
+      '/log-interaction',
+      signedEvent('/log-interaction', { customerId: 'cus_9', channel: 'chat', summary: 'hi' }),
+    ), // 200
+  ];
+  const answers = await Promise.all(paths);
+  expect(answers.map((a) => a.status)).toEqual([
+    200,
+    404,
+    500,
+    502,
+    expect.any(Number),
+    403,
+    400,
+    200,
+    200,
+  ]);
+  // Past every deadline (1 s) and every upstream timeout, still exactly one callback each.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  expect(answers.map((a) => a.calls())).toEqual(answers.map(() => 1));
+  expect(fixture.logs.records()).toHaveLength(paths.length);
 });
 
 it('E45: the test endpoint is off unless enabled; when on it diagnoses without showing the token', async () => {

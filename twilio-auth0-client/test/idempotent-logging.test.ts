@@ -10,7 +10,7 @@ import { validateRequest } from 'twilio';
 import { handler as customerLookup } from '../src/functions/customer-lookup.protected';
 import { handler as logInteraction } from '../src/functions/log-interaction.protected';
 import { startDroppingProxy } from './support/dropping-proxy';
-import { AUDIENCE, AUTH_TOKEN, CLIENT_ID, CLIENT_SECRET } from './support/env';
+import { AUTH_TOKEN, tokenFromStandIn } from './support/env';
 import { useFunctionFixture, type FunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, LOCAL_DOMAIN, type Answer, type Env } from './support/invoke';
 import { answerLikeSecureApi, type ApiCall, type ScriptedReply } from './support/scripted-api';
@@ -30,25 +30,10 @@ function logCall(env: Env, params: Record<string, string>): Promise<Answer> {
 describe('against the real secure-api', () => {
   const fixture = useFunctionFixture({ api: 'secure-api' });
 
-  /** A fresh token, for calling secure-api directly. */
-  async function apiToken(): Promise<string> {
-    const tokenAnswer = await fetch(fixture.auth0.tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grant_type: 'client_credentials',
-        client_id: CLIENT_ID,
-        client_secret: CLIENT_SECRET,
-        audience: AUDIENCE,
-      }),
-    });
-    return ((await tokenAnswer.json()) as { access_token: string }).access_token;
-  }
-
   /** The rows of `customerId` with this summary, read through the API. */
   async function rowsWith(customerId: string, summary: string): Promise<Array<{ id: string }>> {
     const answer = await fetch(`${fixture.secureApi.url}/customers/${customerId}/interactions`, {
-      headers: { authorization: `Bearer ${await apiToken()}` },
+      headers: { authorization: `Bearer ${await tokenFromStandIn(fixture.auth0.tokenUrl)}` },
     });
     expect(answer.status).toBe(200);
     const { items } = (await answer.json()) as { items: Array<{ id: string; summary: string }> };
@@ -171,7 +156,7 @@ describe('against the real secure-api', () => {
 
   it("FI14: the phone rule is secure-api's: + and 8 to 15 digits, the first not 0", async () => {
     const env = fixture.env();
-    const token = await apiToken();
+    const token = await tokenFromStandIn(fixture.auth0.tokenUrl);
     fixture.auth0.resetCounters();
     const lookup = (phone: string) =>
       invoke(customerLookup, env, '/customer-lookup', signedEvent('/customer-lookup', { phone }));

@@ -34,14 +34,17 @@ const deployedEnv = (): Env => fixture.env({ DOMAIN_NAME: DEPLOYED_DOMAIN });
 const sentTo = (host: string, signedUrl: string, params: Record<string, string> = lookup) =>
   eventFor(params, { host, 'x-twilio-signature': signature(signedUrl, params) });
 
+/** /customer-lookup invoked in `env` with `host` and a lookup signed for `signedUrl`. */
+const lookUpSentTo = (env: Env, host: string, signedUrl: string) =>
+  invoke(customerLookup, env, '/customer-lookup', sentTo(host, signedUrl));
+
 describe('the signed URL is the service URL, not the Host header', () => {
   it('SG1: deployed, a signature made for https://evil.example/customer-lookup sent with Host: evil.example is refused', async () => {
     const apiCalls = fixture.api.calls.length;
-    const answer = await invoke(
-      customerLookup,
+    const answer = await lookUpSentTo(
       deployedEnv(),
-      '/customer-lookup',
-      sentTo('evil.example', 'https://evil.example/customer-lookup'),
+      'evil.example',
+      'https://evil.example/customer-lookup',
     );
     expect(answer.status).toBe(403);
     expect(answer.body).toEqual(refused);
@@ -49,11 +52,10 @@ describe('the signed URL is the service URL, not the Host header', () => {
     expect(fixture.auth0.counters().tokenRequests).toBe(0);
 
     // The same request signed for the service's own URL passes: only the URL made the difference.
-    const signedForService = await invoke(
-      customerLookup,
+    const signedForService = await lookUpSentTo(
       deployedEnv(),
-      '/customer-lookup',
-      sentTo('evil.example', `https://${DEPLOYED_DOMAIN}/customer-lookup`),
+      'evil.example',
+      `https://${DEPLOYED_DOMAIN}/customer-lookup`,
     );
     expect(signedForService.status).toBe(200);
     expect(signedForService.body).toMatchObject({ found: true, id: 'cus_001' });
@@ -106,25 +108,22 @@ describe('the signed URL is the service URL, not the Host header', () => {
   it('SG4: local twilio-run, the loopback host the request came to is signed over http; a public Host header is not', async () => {
     // twilio-run sets DOMAIN_NAME to localhost:<port>; a caller may reach it as 127.0.0.1.
     const local = fixture.env();
-    const viaLoopback = await invoke(
-      customerLookup,
+    const viaLoopback = await lookUpSentTo(
       local,
-      '/customer-lookup',
-      sentTo('127.0.0.1:3000', 'http://127.0.0.1:3000/customer-lookup'),
+      '127.0.0.1:3000',
+      'http://127.0.0.1:3000/customer-lookup',
     );
     expect(viaLoopback.status).toBe(200);
-    const viaDomain = await invoke(
-      customerLookup,
+    const viaDomain = await lookUpSentTo(
       local,
-      '/customer-lookup',
-      sentTo('127.0.0.1:3000', `http://${LOCAL_DOMAIN}/customer-lookup`),
+      '127.0.0.1:3000',
+      `http://${LOCAL_DOMAIN}/customer-lookup`,
     );
     expect(viaDomain.status).toBe(200);
-    const viaPublicHost = await invoke(
-      customerLookup,
+    const viaPublicHost = await lookUpSentTo(
       local,
-      '/customer-lookup',
-      sentTo('evil.example', 'https://evil.example/customer-lookup'),
+      'evil.example',
+      'https://evil.example/customer-lookup',
     );
     expect(viaPublicHost.status).toBe(403);
     expect(viaPublicHost.body).toEqual(refused);

@@ -7,7 +7,14 @@ import twilio from 'twilio';
 import { startSyncStandIn } from 'local-stack';
 import { handler } from '../src/functions/test-api-call';
 import { handler as lookup } from '../src/functions/customer-lookup.protected';
-import { ACCOUNT_SID, AUDIENCE, AUTH_TOKEN, functionEnv, SERVICE_SID } from './support/env';
+import {
+  ACCOUNT_SID,
+  AUDIENCE,
+  AUTH_TOKEN,
+  functionEnv,
+  SERVICE_SID,
+  tokenFromStandIn,
+} from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { eventFor, invoke, type Answer, type Env } from './support/invoke';
 import { answerLikeSecureApi, invalidToken, startScriptedApi } from './support/scripted-api';
@@ -18,6 +25,7 @@ import {
   type DocumentTimes,
   leaseDocument,
   replaceDocument,
+  seedCachedToken,
   seedDocument,
   timesOf,
 } from './support/sync-documents';
@@ -33,30 +41,10 @@ function nextTokenDiffers(): void {
   fixture.auth0.setTokenLifetime(86400 - Math.floor(Math.random() * 1000) - 1);
 }
 
-/** A real token from the stand-in, fetched outside the function (as another container would). */
-async function tokenFromStandIn(): Promise<string> {
-  const response = await fetch(fixture.auth0.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: 'local-m2m-client',
-      client_secret: 'local-m2m-secret-change-me',
-      audience: AUDIENCE,
-    }),
-  });
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
-}
-
 /** A real token from the stand-in, seeded into `env`'s document (times: the token's own). */
 async function seedStandInToken(env: Env, times?: DocumentTimes): Promise<string> {
-  const token = await tokenFromStandIn();
-  await seedDocument(
-    fixture.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(token, AUDIENCE, times),
-  );
+  const token = await tokenFromStandIn(fixture.auth0.tokenUrl);
+  await seedCachedToken(fixture.sync, env, token, times);
   return token;
 }
 
@@ -157,14 +145,10 @@ it('D38: a token past expires_at is refreshed even while Sync still keeps the do
   const now = Date.now();
   // The Sync TTL (an hour) has not removed it: only expires_at says it is dead.
   fixture.auth0.setTokenLifetime(1);
-  const expiring = await tokenFromStandIn();
+  const expiring = await tokenFromStandIn(fixture.auth0.tokenUrl);
   fixture.auth0.setTokenLifetime(86400);
   const times = { fetchedAt: now - 90_000, expiresAt: timesOf(expiring).expiresAt };
-  await seedDocument(
-    fixture.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(expiring, AUDIENCE, times),
-  );
+  await seedCachedToken(fixture.sync, env, expiring, times);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, times.expiresAt - Date.now())));
   fixture.auth0.resetCounters();
   const answer = await invoke(handler, env, '/test-api-call');
@@ -183,14 +167,10 @@ it('D38: a token inside its refresh margin is still used, while this invocation 
   // A token whose exp is 5 s away, fetched 95 s ago: inside the 10 s margin, outside the 2 s
   // safety window.
   fixture.auth0.setTokenLifetime(5);
-  const current = await tokenFromStandIn();
+  const current = await tokenFromStandIn(fixture.auth0.tokenUrl);
   fixture.auth0.setTokenLifetime(86400);
   const times = { fetchedAt: now - 95_000, expiresAt: timesOf(current).expiresAt };
-  await seedDocument(
-    fixture.sync,
-    env.TWILIO_SYNC_TOKEN_DOC!,
-    cacheDocument(current, AUDIENCE, times),
-  );
+  await seedCachedToken(fixture.sync, env, current, times);
   fixture.auth0.resetCounters();
   const apiCallsBefore = fixture.api.calls.length;
   const answer = await invoke(handler, env, '/test-api-call');
@@ -262,7 +242,7 @@ async function leaseHeldElsewhere(leaseMs: number) {
   const sync = await startSyncStandIn();
   const env = functionEnv(fixture.auth0, sync, fixture.api.url);
   const now = Date.now();
-  const delivered = await tokenFromStandIn();
+  const delivered = await tokenFromStandIn(fixture.auth0.tokenUrl);
   await seedDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, leaseDocument(AUDIENCE, now + leaseMs));
   fixture.auth0.resetCounters();
   sync.resetCounters();
@@ -374,7 +354,7 @@ it('D40: a rejected token already replaced in Sync is not dropped again: the rep
   const t1 = await seedStandInToken(env); // fetched by another container
   await invoke(handler, env, '/test-api-call'); // memory and Sync hold T1
   nextTokenDiffers();
-  const t2 = await tokenFromStandIn();
+  const t2 = await tokenFromStandIn(fixture.auth0.tokenUrl);
   // Another container already replaced T1 in Sync (with T2) after the API rejected T1 there.
   const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!)!;
   await replaceDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, {
@@ -402,17 +382,13 @@ it('D40: never loops: a second 401 answers API_UNAUTHORIZED after one refetch an
   await seedStandInToken(env); // fetched by another container
   fixture.auth0.resetCounters();
   nextTokenDiffers();
-  const rejectAll = await startScriptedApi(() => invalidToken);
-  try {
-    const answer = await invoke(handler, { ...env, API_BASE_URL: rejectAll.url }, '/test-api-call');
-    expect(answer.status).toBe(502);
-    expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
-    expect(answer.body.error.coolDownEndsAt).toEqual(expect.any(String));
-    expect(rejectAll.calls).toHaveLength(2);
-    expect(fixture.auth0.counters().tokenRequests).toBe(1);
-  } finally {
-    await rejectAll.close();
-  }
+  const rejectAll = await fixture.scriptedApi(() => invalidToken);
+  const answer = await invoke(handler, { ...env, API_BASE_URL: rejectAll.url }, '/test-api-call');
+  expect(answer.status).toBe(502);
+  expect(answer.body.error.code).toBe('API_UNAUTHORIZED');
+  expect(answer.body.error.coolDownEndsAt).toEqual(expect.any(String));
+  expect(rejectAll.calls).toHaveLength(2);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('D41: the API down or answering 5xx: a clear error code, and the token is NOT dropped', async () => {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { expect, it } from '@jest/globals';
 import { startSyncStandIn } from 'local-stack';
 import { handler } from '../src/functions/test-api-call';
-import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, functionEnv } from './support/env';
+import { AUDIENCE, functionEnv, tokenFromStandIn } from './support/env';
 import { useFunctionFixture } from './support/function-fixture';
 import { handlerInFreshContainer } from './support/fresh-container';
 import { eventFor, invoke, type Env } from './support/invoke';
@@ -23,6 +23,7 @@ import {
   documentData,
   leaseDocument,
   replaceDocument,
+  seedCachedToken,
   seedDocument,
   timesOf,
 } from './support/sync-documents';
@@ -30,23 +31,6 @@ import {
 const fixture = useFunctionFixture();
 
 const YEAR_2099 = Date.parse('2099-01-01T00:00:00Z');
-
-/** A real token from the stand-in, fetched outside the function (as another container would). */
-async function tokenFromStandIn(scope?: string): Promise<string> {
-  const response = await fetch(fixture.auth0.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      audience: AUDIENCE,
-      ...(scope ? { scope } : {}),
-    }),
-  });
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
-}
 
 /** An unsigned JWT with these claims: the cache reads claims, it never verifies them. */
 function unsignedJwt(claims: Record<string, unknown>): string {
@@ -117,7 +101,7 @@ it('HC1: a cool-down further ahead than this service ever sets one is replaced t
 });
 
 it('HC2: a cached token that is not what Auth0 issues for this service is never sent, and is replaced', async () => {
-  const real = await tokenFromStandIn();
+  const real = await tokenFromStandIn(fixture.auth0.tokenUrl);
   const claims = claimsOf(real);
   const exp = claims.exp as number;
   const planted: Array<[string, string, { fetchedAt: number; expiresAt: number }]> = [
@@ -137,11 +121,7 @@ it('HC2: a cached token that is not what Auth0 issues for this service is never 
   ];
   for (const [why, token, times] of planted) {
     const env = fixture.env();
-    await seedDocument(
-      fixture.sync,
-      env.TWILIO_SYNC_TOKEN_DOC!,
-      cacheDocument(token, AUDIENCE, times),
-    );
+    await seedCachedToken(fixture.sync, env, token, times);
     fixture.auth0.resetCounters();
     const before = fixture.api.calls.length;
     const answer = await invoke(handler, env, '/test-api-call');
@@ -160,8 +140,8 @@ it('HC2: a cached token that is not what Auth0 issues for this service is never 
 
 it('HC3: a token the API rejected is never used again by the container, even when planted back in Sync', async () => {
   const env = fixture.env();
-  const rejected = await tokenFromStandIn();
-  await seedDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(rejected, AUDIENCE));
+  const rejected = await tokenFromStandIn(fixture.auth0.tokenUrl);
+  await seedCachedToken(fixture.sync, env, rejected);
   const picky = await startScriptedApi((call) =>
     call.token === rejected ? invalidToken : answerLikeSecureApi(call, 0),
   );
@@ -204,7 +184,10 @@ it('HC4: with TOKEN_CACHE_KEY, any edit of the document (lease, fields, cipherte
       { ...sealed, refreshing_until: new Date(YEAR_2099).toISOString() },
     ],
     ['the ciphertext changed', { ...sealed, sealed: flipped }],
-    ['a plaintext document', cacheDocument(await tokenFromStandIn(), AUDIENCE)],
+    [
+      'a plaintext document',
+      cacheDocument(await tokenFromStandIn(fixture.auth0.tokenUrl), AUDIENCE),
+    ],
   ];
   for (const [why, data] of edits) {
     await replaceDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, data);
@@ -227,8 +210,8 @@ it('HC4: with TOKEN_CACHE_KEY, any edit of the document (lease, fields, cipherte
 it('HC5: a 403 insufficient_scope on a token not fetched here in the last minute causes one refetch', async () => {
   const env = fixture.env();
   // A valid token, but narrower than the grant (planted, or issued before a new permission).
-  const narrow = await tokenFromStandIn('read:customers');
-  await seedDocument(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(narrow, AUDIENCE));
+  const narrow = await tokenFromStandIn(fixture.auth0.tokenUrl, 'read:customers');
+  await seedCachedToken(fixture.sync, env, narrow);
   const needsWrite = await startScriptedApi((call) =>
     scopesOf(call.token).includes('write:interactions')
       ? answerLikeSecureApi(call, 0)
@@ -249,74 +232,58 @@ it('HC5: a 403 insufficient_scope on a token not fetched here in the last minute
 
 it('HC6: a 403 insufficient_scope on a token fetched here just now is not retried: 502 API_FORBIDDEN, 1 token request', async () => {
   const env = fixture.env();
-  const forbidding = await startScriptedApi(() => insufficientScope);
-  try {
-    fixture.auth0.resetCounters();
-    const answer = await invoke(
-      handler,
-      { ...env, API_BASE_URL: forbidding.url },
-      '/test-api-call',
-    );
+  const forbidding = await fixture.scriptedApi(() => insufficientScope);
+  fixture.auth0.resetCounters();
+  const answer = await invoke(handler, { ...env, API_BASE_URL: forbidding.url }, '/test-api-call');
 
-    expect(answer.status).toBe(502);
-    expect(answer.body.error.code).toBe('API_FORBIDDEN');
-    expect(forbidding.calls).toHaveLength(1);
-    expect(fixture.auth0.counters().tokenRequests).toBe(1);
-  } finally {
-    await forbidding.close();
-  }
+  expect(answer.status).toBe(502);
+  expect(answer.body.error.code).toBe('API_FORBIDDEN');
+  expect(forbidding.calls).toHaveLength(1);
+  expect(fixture.auth0.counters().tokenRequests).toBe(1);
 });
 
 it('HC7: 100 invocations against an API that rejects every token make at most 2 token requests, across containers too', async () => {
   const env = fixture.env();
-  const rejectAll = await startScriptedApi(() => invalidToken);
-  try {
-    const rejecting = { ...env, API_BASE_URL: rejectAll.url };
-    fixture.auth0.resetCounters();
-    const answers = await invokeTimes(100, rejecting);
+  const rejectAll = await fixture.scriptedApi(() => invalidToken);
+  const rejecting = { ...env, API_BASE_URL: rejectAll.url };
+  fixture.auth0.resetCounters();
+  const answers = await invokeTimes(100, rejecting);
 
-    expect(new Set(answers.map((a) => `${a.status} ${a.body.error.code}`))).toEqual(
-      new Set(['502 API_UNAUTHORIZED']),
-    );
-    expect(fixture.auth0.counters().tokenRequests).toBeLessThanOrEqual(2);
-    expect(rejectAll.calls.length).toBeLessThanOrEqual(2);
-    expect(answers[1]!.body.error.coolDownEndsAt).toEqual(expect.any(String));
-    const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!);
-    expect(data?.access_token).toBeUndefined();
-    expect(Date.parse(String(data?.api_rejects_until))).toBeGreaterThan(Date.now());
+  expect(new Set(answers.map((a) => `${a.status} ${a.body.error.code}`))).toEqual(
+    new Set(['502 API_UNAUTHORIZED']),
+  );
+  expect(fixture.auth0.counters().tokenRequests).toBeLessThanOrEqual(2);
+  expect(rejectAll.calls.length).toBeLessThanOrEqual(2);
+  expect(answers[1]!.body.error.coolDownEndsAt).toEqual(expect.any(String));
+  const data = documentData(fixture.sync, env.TWILIO_SYNC_TOKEN_DOC!);
+  expect(data?.access_token).toBeUndefined();
+  expect(Date.parse(String(data?.api_rejects_until))).toBeGreaterThan(Date.now());
 
-    // Another container learns the cool-down from the document: no token request, no API call.
-    const before = fixture.auth0.counters().tokenRequests;
-    const elsewhere = await invokeTimes(10, rejecting, handlerInFreshContainer('test-api-call'));
-    expect(elsewhere.every((a) => a.body.error?.code === 'API_UNAUTHORIZED')).toBe(true);
-    expect(fixture.auth0.counters().tokenRequests).toBe(before);
-  } finally {
-    await rejectAll.close();
-  }
+  // Another container learns the cool-down from the document: no token request, no API call.
+  const before = fixture.auth0.counters().tokenRequests;
+  const elsewhere = await invokeTimes(10, rejecting, handlerInFreshContainer('test-api-call'));
+  expect(elsewhere.every((a) => a.body.error?.code === 'API_UNAUTHORIZED')).toBe(true);
+  expect(fixture.auth0.counters().tokenRequests).toBe(before);
 });
 
 it('HC8: the diagnosis page says which settings on which side to compare when the API rejects fresh tokens', async () => {
   const env = fixture.env();
-  const rejectAll = await startScriptedApi(() => invalidToken);
-  try {
-    const page = await invoke(
-      handler,
-      { ...env, API_BASE_URL: rejectAll.url },
-      '/test-api-call',
-      eventFor({}, { accept: 'text/html' }),
-    );
-    expect(page.status).toBe(502);
-    expect(page.text).toContain('API_UNAUTHORIZED');
-    expect(page.text).toContain('AUTH0_ISSUER_URL');
-    expect(page.text).toContain('AUTH0_AUDIENCE');
-    expect(page.text).toContain('coolDownEndsAt');
-  } finally {
-    await rejectAll.close();
-  }
+  const rejectAll = await fixture.scriptedApi(() => invalidToken);
+  const page = await invoke(
+    handler,
+    { ...env, API_BASE_URL: rejectAll.url },
+    '/test-api-call',
+    eventFor({}, { accept: 'text/html' }),
+  );
+  expect(page.status).toBe(502);
+  expect(page.text).toContain('API_UNAUTHORIZED');
+  expect(page.text).toContain('AUTH0_ISSUER_URL');
+  expect(page.text).toContain('AUTH0_AUDIENCE');
+  expect(page.text).toContain('coolDownEndsAt');
 });
 
 it('HC9: a cached token bound to another DPoP key, or a DPoP token with no key configured, is not used: exactly one new token', async () => {
-  const real = await tokenFromStandIn();
+  const real = await tokenFromStandIn(fixture.auth0.tokenUrl);
   const bindings = [
     { token_type: 'Bearer', bound_key: 'thumbprint-of-a-former-key' },
     { token_type: 'DPoP', bound_key: null },

@@ -5,13 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromiumLaunchOptions } from '../shared/chromium';
 import { FAULTS } from './fault-schedule';
 import { type SoakResult } from './run-soak';
 
 const WIDTH = 1200;
 const HEIGHT = 520;
 const MARGIN = { left: 60, right: 70, top: 40, bottom: 150 };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -122,17 +122,9 @@ export async function renderSoakChart(r: SoakResult, pngPath: string): Promise<v
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'soak-chart-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
+    ...chromiumLaunchOptions(),
     viewport: { width: WIDTH, height: HEIGHT },
     deviceScaleFactor: 1,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
   });
   try {
     const page = await context.newPage();

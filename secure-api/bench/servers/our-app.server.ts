@@ -5,7 +5,7 @@ import { createApp, urlOf } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import { SigningKeyStore } from '../../src/auth/signing-key-store.js';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
-import type { AppConfig } from '../../src/config/app-config.js';
+import { benchAppConfig } from './bench-app-config.js';
 import { type RunningServer, serveInChild, serverConfig } from './child-protocol.js';
 import { StockJwtModule } from './stock-jwt.module.js';
 
@@ -20,20 +20,10 @@ function withStockRoute(options: { issuer: string; audience: string; jwksUri: st
 }
 
 async function startOurApp(): Promise<RunningServer> {
-  const { issuer, audience, jwksUri } = serverConfig();
+  const server = serverConfig();
+  const { issuer, audience, jwksUri } = server;
   withStockRoute({ issuer, audience, jwksUri });
-  const config: AppConfig = {
-    port: 0,
-    host: '127.0.0.1',
-    issuer,
-    audience,
-    jwksUri,
-    databasePath: ':memory:',
-    logLevel: 'warn',
-    corsOrigins: [],
-    enableApiDocs: false,
-  };
-  const app = await createApp(config, { warmUp: true });
+  const app = await createApp(benchAppConfig(server), { warmUp: true });
   await app.listen(0, '127.0.0.1');
   const cache = app.get(VerifiedTokenCache);
   const keys = app.get(SigningKeyStore);

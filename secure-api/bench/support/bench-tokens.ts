@@ -12,7 +12,6 @@ import {
 import type { PublicJwk } from './key-set-server.js';
 
 export const CLIENT_ID = 'local-m2m-client';
-export const CLIENT_SECRET = 'local-m2m-secret-change-me';
 export const AUDIENCE = 'https://secure-api.local';
 const SCOPE = 'read:customers write:interactions';
 
@@ -20,22 +19,8 @@ function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export async function fetchStandInToken(tokenUrl: string): Promise<string> {
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      audience: AUDIENCE,
-    }),
-  });
-  if (!response.ok) throw new Error(`the Auth0 stand-in answered HTTP ${response.status}`);
-  const body = (await response.json()) as { access_token?: unknown };
-  if (typeof body.access_token !== 'string') throw new Error('no access_token in the answer');
-  return body.access_token;
-}
+/** The one valid token: the stand-in's default client is CLIENT_ID, for AUDIENCE. */
+export { fetchDefaultClientToken as fetchStandInToken } from 'local-stack';
 
 export function claimsFor(issuer: string, extra: Record<string, unknown> = {}): object {
   const iat = Math.floor(Date.now() / 1000);

@@ -49,3 +49,15 @@ export interface MigrationReport {
   applied: Migration[];
   current: number;
 }
+
+/**
+ * The migration files not yet recorded in schema_migrations (`done`), in version order, and the
+ * version the schema is at once they are applied: each dialect's runner applies this plan.
+ */
+export function migrationPlan(done: ReadonlySet<number>): MigrationReport {
+  const migrations = loadMigrations();
+  return {
+    applied: migrations.filter((m) => !done.has(m.version)),
+    current: Math.max(0, ...migrations.map((m) => m.version)),
+  };
+}

@@ -12,16 +12,20 @@ import {
   type RecordOutcome,
 } from '../customers/customers.repository.js';
 import type { Customer, Interaction } from '../customers/dto/customer.dto.js';
-import { guarded } from './database-errors.js';
 import {
-  INTERACTION_COLUMNS,
-  type InteractionRow,
-  newInteractionRow,
-  toInteraction,
-} from './interaction-row.js';
-import { loadMigrations, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+  claimValues,
+  customerStatements,
+  interactionValues,
+  postgresPlaceholder,
+  replayed,
+  sameRequest,
+  type StoredKey,
+} from './customer-statements.js';
+import { guarded } from './database-errors.js';
+import { type InteractionRow, newInteractionRow, toInteraction } from './interaction-row.js';
+import { migrationPlan, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
 
-const CUSTOMER_COLUMNS = 'id, name, phone, email, tier';
+const SQL = customerStatements(postgresPlaceholder);
 
 /** Any constant shared by every replica: the advisory lock that serialises migrations. */
 const MIGRATION_LOCK_ID = 7_000_816;
@@ -51,7 +55,6 @@ export function createPool(url: string, tuning: DatabasePoolConfig, logger: Logg
 
 /** Applies the missing migrations in one transaction under pg_advisory_xact_lock. */
 export async function migratePostgres(pool: pg.Pool): Promise<MigrationReport> {
-  const migrations = loadMigrations();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -62,8 +65,8 @@ export async function migratePostgres(pool: pg.Pool): Promise<MigrationReport> {
         (row) => Number(row.version),
       ),
     );
-    const applied = migrations.filter((m) => !done.has(m.version));
-    for (const migration of applied) {
+    const plan = migrationPlan(done);
+    for (const migration of plan.applied) {
       await client.query(migration.sql);
       await client.query(
         'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
@@ -71,7 +74,7 @@ export async function migratePostgres(pool: pg.Pool): Promise<MigrationReport> {
       );
     }
     await client.query('COMMIT');
-    return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
+    return plan;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -90,31 +93,21 @@ export class PostgresCustomersRepository extends CustomersRepository {
 
   findByPhone(phone: string): Promise<Customer | undefined> {
     return guarded(this.logger, async () => {
-      const result = await this.pool.query<Customer>(
-        `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE phone = $1`,
-        [phone],
-      );
+      const result = await this.pool.query<Customer>(SQL.customerByPhone, [phone]);
       return result.rows[0];
     });
   }
 
   findById(id: string): Promise<Customer | undefined> {
     return guarded(this.logger, async () => {
-      const result = await this.pool.query<Customer>(
-        `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1`,
-        [id],
-      );
+      const result = await this.pool.query<Customer>(SQL.customerById, [id]);
       return result.rows[0];
     });
   }
 
   listInteractions(customerId: string): Promise<Interaction[]> {
     return guarded(this.logger, async () => {
-      const result = await this.pool.query<InteractionRow>(
-        `SELECT ${INTERACTION_COLUMNS} FROM interactions WHERE customer_id = $1
-         ORDER BY occurred_at DESC, created_at DESC LIMIT 100`,
-        [customerId],
-      );
+      const result = await this.pool.query<InteractionRow>(SQL.interactionsOf, [customerId]);
       return result.rows.map(toInteraction);
     });
   }
@@ -132,9 +125,7 @@ export class PostgresCustomersRepository extends CustomersRepository {
 
   purgeExpiredKeys(before: string): Promise<number> {
     return guarded(this.logger, async () => {
-      const result = await this.pool.query('DELETE FROM idempotency_keys WHERE created_at < $1', [
-        before,
-      ]);
+      const result = await this.pool.query(SQL.deleteExpiredKeys, [before]);
       return result.rowCount ?? 0;
     });
   }
@@ -160,16 +151,7 @@ export class PostgresCustomersRepository extends CustomersRepository {
       await client.query('BEGIN');
       // Blocks while another transaction holds an uncommitted claim on the same key; then
       // sees its committed row (READ COMMITTED) and takes the replay path below.
-      const taken = await client.query(
-        `INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, interaction_id, created_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (caller, idempotency_key) DO UPDATE SET
-           fingerprint = EXCLUDED.fingerprint, interaction_id = EXCLUDED.interaction_id,
-           created_at = EXCLUDED.created_at
-         WHERE idempotency_keys.created_at < $6
-         RETURNING interaction_id`,
-        [claim.caller, claim.key, claim.fingerprint, row.id, row.created_at, claim.expiredBefore],
-      );
+      const taken = await client.query(SQL.claimKey, claimValues(row, claim));
       let outcome: RecordOutcome;
       if (taken.rowCount === 1) {
         await this.insert(client, row);
@@ -190,33 +172,14 @@ export class PostgresCustomersRepository extends CustomersRepository {
   }
 
   private async replay(client: pg.PoolClient, claim: IdempotencyClaim): Promise<RecordOutcome> {
-    const stored = await client.query<{ fingerprint: string; interaction_id: string }>(
-      'SELECT fingerprint, interaction_id FROM idempotency_keys WHERE caller = $1 AND idempotency_key = $2',
-      [claim.caller, claim.key],
-    );
+    const stored = await client.query<StoredKey>(SQL.storedKey, [claim.caller, claim.key]);
     const key = stored.rows[0];
-    if (!key || key.fingerprint !== claim.fingerprint) return { outcome: 'key_reused' };
-    const original = await client.query<InteractionRow>(
-      `SELECT ${INTERACTION_COLUMNS} FROM interactions WHERE id = $1`,
-      [key.interaction_id],
-    );
-    const found = original.rows[0];
-    if (!found) throw new Error('idempotency key without its interaction');
-    return { outcome: 'replayed', interaction: toInteraction(found) };
+    if (!sameRequest(key, claim)) return { outcome: 'key_reused' };
+    const original = await client.query<InteractionRow>(SQL.interactionById, [key.interaction_id]);
+    return replayed(original.rows[0]);
   }
 
   private async insert(on: pg.Pool | pg.PoolClient, row: InteractionRow): Promise<void> {
-    await on.query(
-      `INSERT INTO interactions (${INTERACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        row.id,
-        row.customer_id,
-        row.channel,
-        row.summary,
-        row.occurred_at,
-        row.recorded_by,
-        row.created_at,
-      ],
-    );
+    await on.query(SQL.insertInteraction, interactionValues(row));
   }
 }

@@ -13,20 +13,23 @@ import {
   type RecordOutcome,
 } from '../customers/customers.repository.js';
 import type { Customer, Interaction } from '../customers/dto/customer.dto.js';
-import { guarded } from './database-errors.js';
 import {
-  INTERACTION_COLUMNS,
-  type InteractionRow,
-  newInteractionRow,
-  toInteraction,
-} from './interaction-row.js';
-import { loadMigrations, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
+  claimValues,
+  customerStatements,
+  interactionValues,
+  replayed,
+  sameRequest,
+  sqlitePlaceholder,
+  type StoredKey,
+} from './customer-statements.js';
+import { guarded } from './database-errors.js';
+import { type InteractionRow, newInteractionRow, toInteraction } from './interaction-row.js';
+import { migrationPlan, type MigrationReport, SCHEMA_MIGRATIONS_TABLE } from './migrations.js';
 
-const CUSTOMER_COLUMNS = 'id, name, phone, email, tier';
+const SQL = customerStatements(sqlitePlaceholder);
 
 /** Applies the missing migrations inside one IMMEDIATE transaction (takes the write lock first). */
 export function migrateSqlite(db: BetterSqlite3.Database): MigrationReport {
-  const migrations = loadMigrations();
   return db
     .transaction((): MigrationReport => {
       db.exec(SCHEMA_MIGRATIONS_TABLE);
@@ -36,15 +39,15 @@ export function migrateSqlite(db: BetterSqlite3.Database): MigrationReport {
           .all()
           .map((row) => row.version),
       );
-      const applied = migrations.filter((m) => !done.has(m.version));
+      const plan = migrationPlan(done);
       const record = db.prepare(
         'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
       );
-      for (const migration of applied) {
+      for (const migration of plan.applied) {
         db.exec(migration.sql);
         record.run(migration.version, migration.name, new Date().toISOString());
       }
-      return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
+      return plan;
     })
     .immediate();
 }
@@ -72,39 +75,14 @@ export class SqliteCustomersRepository extends CustomersRepository {
 
   constructor(private readonly db: BetterSqlite3.Database) {
     super();
-    this.byPhone = db.prepare<[string], Customer>(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE phone = ?`,
-    );
-    this.byId = db.prepare<[string], Customer>(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ?`,
-    );
-    this.interactionsOf = db.prepare<[string], InteractionRow>(
-      `SELECT ${INTERACTION_COLUMNS} FROM interactions WHERE customer_id = ?
-       ORDER BY occurred_at DESC, created_at DESC LIMIT 100`,
-    );
-    this.interactionById = db.prepare<[string], InteractionRow>(
-      `SELECT ${INTERACTION_COLUMNS} FROM interactions WHERE id = ?`,
-    );
-    this.insertInteraction = db.prepare<[InteractionRow]>(
-      `INSERT INTO interactions (${INTERACTION_COLUMNS})
-       VALUES (@id, @customer_id, @channel, @summary, @occurred_at, @recorded_by, @created_at)`,
-    );
-    // A key is taken when absent, or when the stored one has expired; otherwise no row.
-    this.claimKey = db.prepare<[string, string, string, string, string, string], { id: string }>(
-      `INSERT INTO idempotency_keys (caller, idempotency_key, fingerprint, interaction_id, created_at)
-       VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (caller, idempotency_key) DO UPDATE SET
-         fingerprint = excluded.fingerprint, interaction_id = excluded.interaction_id,
-         created_at = excluded.created_at
-       WHERE idempotency_keys.created_at < ?
-       RETURNING interaction_id AS id`,
-    );
-    this.storedKey = db.prepare<[string, string], { fingerprint: string; interaction_id: string }>(
-      'SELECT fingerprint, interaction_id FROM idempotency_keys WHERE caller = ? AND idempotency_key = ?',
-    );
-    this.deleteExpiredKeys = db.prepare<[string]>(
-      'DELETE FROM idempotency_keys WHERE created_at < ?',
-    );
+    this.byPhone = db.prepare<[string], Customer>(SQL.customerByPhone);
+    this.byId = db.prepare<[string], Customer>(SQL.customerById);
+    this.interactionsOf = db.prepare<[string], InteractionRow>(SQL.interactionsOf);
+    this.interactionById = db.prepare<[string], InteractionRow>(SQL.interactionById);
+    this.insertInteraction = db.prepare<string[]>(SQL.insertInteraction);
+    this.claimKey = db.prepare<string[], { interaction_id: string }>(SQL.claimKey);
+    this.storedKey = db.prepare<[string, string], StoredKey>(SQL.storedKey);
+    this.deleteExpiredKeys = db.prepare<[string]>(SQL.deleteExpiredKeys);
   }
 
   findByPhone(phone: string): Promise<Customer | undefined> {
@@ -124,17 +102,10 @@ export class SqliteCustomersRepository extends CustomersRepository {
       this.db.transaction((): RecordOutcome => {
         const row = newInteractionRow(input);
         if (claim) {
-          const taken = this.claimKey.get(
-            claim.caller,
-            claim.key,
-            claim.fingerprint,
-            row.id,
-            row.created_at,
-            claim.expiredBefore,
-          );
+          const taken = this.claimKey.get(...claimValues(row, claim));
           if (!taken) return this.replay(claim);
         }
-        this.insertInteraction.run(row);
+        this.insertInteraction.run(...interactionValues(row));
         return { outcome: 'created', interaction: toInteraction(row) };
       })(),
     );
@@ -157,9 +128,7 @@ export class SqliteCustomersRepository extends CustomersRepository {
 
   private replay(claim: IdempotencyClaim): RecordOutcome {
     const stored = this.storedKey.get(claim.caller, claim.key);
-    if (!stored || stored.fingerprint !== claim.fingerprint) return { outcome: 'key_reused' };
-    const row = this.interactionById.get(stored.interaction_id);
-    if (!row) throw new Error('idempotency key without its interaction');
-    return { outcome: 'replayed', interaction: toInteraction(row) };
+    if (!sameRequest(stored, claim)) return { outcome: 'key_reused' };
+    return replayed(this.interactionById.get(stored.interaction_id));
   }
 }

@@ -1,5 +1,6 @@
 // Boots the real secure-api in-process (the same createApp main.ts uses) against a JWKS
 // server of the test, with an in-memory database and captured JSON logs.
+import { expect } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +8,32 @@ import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import type { AuthTuning } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { AUDIENCE } from './tokens.js';
+
+export type TestResponse = Awaited<ReturnType<TestApp['request']>>;
+
+/** An error answer in the standard body: the status, its stable code and a message. */
+export function expectErrorAnswer(
+  response: Pick<TestResponse, 'statusCode' | 'json'>,
+  status: number,
+  error: string,
+): void {
+  expect(response.statusCode).toBe(status);
+  expect(response.json()).toEqual({ statusCode: status, error, message: expect.any(String) });
+}
+
+/** A CORS preflight from `origin` asking to send `method` to `url`. */
+export function preflight(
+  api: TestApp,
+  url: string,
+  origin: string,
+  method: string,
+): Promise<TestResponse> {
+  return api.request({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': method },
+  });
+}
 
 export interface TestApp {
   app: NestFastifyApplication;

@@ -11,6 +11,12 @@ export const ACCOUNT_SID = 'AC00000000000000000000000000000000';
 export const AUTH_TOKEN = '00000000000000000000000000000000';
 export const SERVICE_SID = 'IS00000000000000000000000000000001';
 
+/**
+ * A real token for the local client from the Auth0 stand-in at `tokenUrl`, fetched outside the
+ * function (as another container, or a caller of the API itself, would).
+ */
+export { fetchDefaultClientToken as tokenFromStandIn } from 'local-stack';
+
 /** The default client, granted only `read:customers` (for files that register more clients). */
 export const READ_ONLY_CLIENT: RegisteredClient = {
   clientId: CLIENT_ID,

@@ -42,6 +42,8 @@ export interface FunctionFixture {
   readonly logs: CapturedLogs;
   /** The functions' environment against these servers (each call: a new Sync document name). */
   env(overrides?: Env): Env;
+  /** Another scripted API for the current test alone: closed when the test ends. */
+  scriptedApi(script: Script): Promise<ScriptedApi>;
 }
 
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 86400;
@@ -52,6 +54,7 @@ export function useFunctionFixture(options: FixtureOptions = {}): FunctionFixtur
   let api: ScriptedApi | undefined;
   let secureApi: ChildService | undefined;
   let logs: CapturedLogs | undefined;
+  const testApis: ScriptedApi[] = [];
   const lifetime = options.auth0?.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
   const mode = options.logs ?? 'each';
   const started = <T>(part: T | undefined, name: string): T => {
@@ -82,9 +85,10 @@ export function useFunctionFixture(options: FixtureOptions = {}): FunctionFixtur
       standIn?.clearFaults();
     }
   });
-  afterEach(() => {
+  afterEach(async () => {
     if (mode === 'each') logs?.restore();
     auth0?.setTokenLifetime(lifetime);
+    await Promise.all(testApis.splice(0).map((testApi) => testApi.close()));
   });
 
   return {
@@ -111,6 +115,11 @@ export function useFunctionFixture(options: FixtureOptions = {}): FunctionFixtur
         apiUrl,
         overrides,
       );
+    },
+    async scriptedApi(script: Script): Promise<ScriptedApi> {
+      const testApi = await startScriptedApi(script);
+      testApis.push(testApi);
+      return testApi;
     },
   };
 }

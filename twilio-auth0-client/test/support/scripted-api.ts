@@ -56,6 +56,14 @@ export const answerLikeSecureApi: Script = (call) => {
   return { status: 200, body: { sub, azp, scope, aud, iss, exp } };
 };
 
+/** Like secure-api, and every POST records an interaction answered with this id. */
+export function recordingInteractionsAs(id: string): Script {
+  return (call, index) =>
+    call.method === 'POST'
+      ? { status: 201, body: { id, occurredAt: '2026-01-01T00:00:00.000Z' } }
+      : answerLikeSecureApi(call, index);
+}
+
 export const invalidToken: ScriptedReply = {
   status: 401,
   body: { statusCode: 401, error: 'invalid_token', message: 'Token rejected' },

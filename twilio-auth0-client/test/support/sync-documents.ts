@@ -2,7 +2,8 @@
 // (as another Sync client of the service would), to arrange a test's starting state.
 import twilio from 'twilio';
 import type { SyncStandIn } from 'local-stack';
-import { ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID } from './env';
+import { ACCOUNT_SID, AUDIENCE, AUTH_TOKEN, SERVICE_SID } from './env';
+import type { Env } from './invoke';
 
 function documents(sync: SyncStandIn) {
   const client = twilio(ACCOUNT_SID, AUTH_TOKEN);
@@ -86,4 +87,14 @@ export function leaseDocument(audience: string, refreshingUntil: number): object
     refreshing_until: new Date(refreshingUntil).toISOString(),
     api_rejects_until: null,
   };
+}
+
+/** Plants `accessToken` as the cached token in `env`'s document, as this service writes it. */
+export async function seedCachedToken(
+  sync: SyncStandIn,
+  env: Env,
+  accessToken: string,
+  times?: DocumentTimes,
+): Promise<void> {
+  await seedDocument(sync, env.TWILIO_SYNC_TOKEN_DOC!, cacheDocument(accessToken, AUDIENCE, times));
 }
