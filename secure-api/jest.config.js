@@ -18,5 +18,6 @@ export default {
   // Every node_modules segment on the way to those files must be let through.
   transformIgnorePatterns: ['/node_modules/(?!(jose|@fastify/static|content-disposition)/)'],
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/preload-esm.ts'],
   testTimeout: 20000,
 };
