@@ -47,6 +47,16 @@ describe('OpenAPI', () => {
     ]);
     expect(document.paths['/secure']?.get?.security).toEqual([{ bearer: [] }, { dpop: [] }]);
     expect(document.paths['/health']?.get?.security).toBeUndefined();
+    // Answers to DPoP requests carry the server nonce: every response of a protected route.
+    for (const status of ['200', '401']) {
+      expect(document.paths['/secure']?.get?.responses[status]).toMatchObject({
+        headers: { 'DPoP-Nonce': { schema: { type: 'string' } } },
+      });
+    }
+    expect(document.paths['/customers/{id}/interactions']?.post?.responses['403']).toMatchObject({
+      headers: { 'DPoP-Nonce': { schema: { type: 'string' } } },
+    });
+    expect(document.paths['/health']?.get?.responses['200']).not.toHaveProperty('headers');
   });
 
   it('documents the Idempotency-Key contract of POST /customers/{id}/interactions', () => {

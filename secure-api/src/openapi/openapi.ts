@@ -1,6 +1,7 @@
 // The OpenAPI description of the API, generated from the controllers' decorators: the Bearer
-// and DPoP schemes (each protected route accepts either, as AUTH0_DPOP_MODE allows), the scopes each route needs (on its security requirement and in its description),
-// and the error bodies. Served at /docs only when ENABLE_API_DOCS=true; exported to
+// and DPoP schemes (each protected route accepts either, as AUTH0_DPOP_MODE allows), the
+// `DPoP-Nonce` header of their answers, the scopes each route needs (on its security
+// requirement and in its description), and the error bodies. Served at /docs only when ENABLE_API_DOCS=true; exported to
 // secure-api/openapi.json by `npm run openapi -w secure-api`.
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
@@ -9,6 +10,14 @@ import { BEARER_SCHEME } from '../auth/require-scopes.decorator.js';
 
 /** Name of the DPoP security scheme (RFC 9449 `Authorization: DPoP <token>` plus a proof). */
 export const DPOP_SCHEME = 'dpop';
+
+/** RFC 9449 §9: the server nonce, on every answer to a DPoP request when nonces are on. */
+const DPOP_NONCE_HEADER = {
+  description:
+    'The current DPoP server nonce (RFC 9449 §9), on answers to DPoP requests when ' +
+    'DPOP_NONCE_SECRET is set: put it in the next proof.',
+  schema: { type: 'string' },
+} as const;
 
 const DESCRIPTION = [
   'Accepts only Auth0 machine-to-machine access tokens (RS256) verified against the',
@@ -58,6 +67,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       // Every route that takes a Bearer token takes a DPoP-bound one with the same scopes.
       if (operation?.security?.some((requirement) => BEARER_SCHEME in requirement)) {
         operation.security = [...operation.security, { [DPOP_SCHEME]: scopes }];
+        for (const response of Object.values(operation.responses)) {
+          if (response === undefined || '$ref' in response) continue;
+          response.headers = { ...response.headers, 'DPoP-Nonce': DPOP_NONCE_HEADER };
+        }
       }
       if (operation && scopes.length > 0) {
         operation.description = `Requires scope: ${scopes.join(' ')}`;
