@@ -46,11 +46,14 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/** IDs that start a quoted test title: `it('A3: …'`, `describe("D37 …"`, `it.each(…)('F47: …'`. */
+/**
+ * IDs that start a quoted test title: `it('A3: …'`, `describe("D37 …"`, `it.each(…)('F47: …'`,
+ * or a conditional `it` named itSomething (`itWithOwnedCluster('DB18: …'`).
+ */
 function titledIds(source: string): Set<string> {
   const ids = new Set<string>();
   for (const match of source.matchAll(
-    /\b(?:it|test|describe)(?:\.each\b[\s\S]{0,2000}?\))?\(\s*['"`]([A-Z]{1,3}\d{1,3})(?=[:, ])/g,
+    /\b(?:it|test|describe|it[A-Z]\w*)(?:\.each\b[\s\S]{0,2000}?\))?\(\s*['"`]([A-Z]{1,3}\d{1,3})(?=[:, ])/g,
   )) {
     ids.add(match[1]!);
   }

@@ -6,8 +6,6 @@ import { startPostgresCluster, type PostgresCluster } from 'local-stack';
 import pg from 'pg';
 
 export interface PostgresServer {
-  /** True when the cluster was started here (so it can be stopped and started again). */
-  owned: boolean;
   /** A new empty database; its URL. */
   createDatabase(): Promise<string>;
   /** Stops the server (owned clusters only), as an outage would. */
@@ -27,7 +25,6 @@ export async function startPostgres(): Promise<PostgresServer> {
 
 function ownedServer(cluster: PostgresCluster): PostgresServer {
   return {
-    owned: true,
     createDatabase: () => cluster.createDatabase(),
     stop: () => cluster.stop(),
     start: () => cluster.start(),
@@ -41,7 +38,6 @@ function externalServer(adminUrl: string): PostgresServer {
   const notOwned = (): Promise<void> =>
     Promise.reject(new Error('only a cluster started by the tests can be stopped or started'));
   return {
-    owned: false,
     async createDatabase() {
       const name = `secure_api_test_${process.pid}_${created.length}_${Date.now().toString(36)}`;
       await admin(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
