@@ -328,14 +328,21 @@ describe('captured token requests', () => {
         client_secret: 'leaked?',
         audience: AUDIENCE,
       });
+      // A malformed form body: a pasted secret with no `=` must not come back as a "name".
+      await fetch(control.tokenUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'client_secret:pasted-secret-value',
+      });
       const raw = control.tokenRequests();
-      expect(raw).toHaveLength(2);
+      expect(raw).toHaveLength(3);
       expect(raw[0]!.body).toContain(a);
       expect(raw[1]!.body).toContain('leaked?');
       const summary = await fetch(`${control.url}__control/token-requests`);
       const text = await summary.text();
       expect(text).not.toContain(a);
       expect(text).not.toContain('leaked?');
+      expect(text).not.toContain('pasted-secret-value');
       expect(JSON.parse(text)).toEqual({
         requests: [
           expect.objectContaining({
@@ -345,6 +352,7 @@ describe('captured token requests', () => {
             dpopProofSent: false,
           }),
           expect.objectContaining({ clientSecretSent: true, clientAssertionSent: false }),
+          expect.objectContaining({ parameters: ['(malformed)'], clientSecretSent: false }),
         ],
       });
       await fetch(`${control.url}__control/token-requests`, { method: 'DELETE' });

@@ -66,5 +66,9 @@ function parameterNames(body: string): string[] {
   } catch {
     // Not JSON: a form body.
   }
-  return [...new URLSearchParams(body).keys()];
+  // A malformed form body (a pasted secret with no `=`) would come back whole as a "name":
+  // only names shaped like OAuth parameters are reported.
+  return [...new URLSearchParams(body).keys()].map((name) =>
+    /^[a-z_]{1,64}$/.test(name) ? name : '(malformed)',
+  );
 }
