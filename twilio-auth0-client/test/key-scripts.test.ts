@@ -62,7 +62,7 @@ it('client-key prints the key and algorithm lines the configuration accepts, and
   expect(stdout).not.toContain('PUBLIC KEY');
 });
 
-it('client-key refuses a key shorter than 2048 bits or another algorithm', async () => {
+it('FK8: client-key refuses a key shorter than 2048 bits or another algorithm', async () => {
   for (const args of [
     ['--bits', '1024'],
     ['--alg', 'HS256'],

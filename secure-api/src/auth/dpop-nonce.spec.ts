@@ -5,7 +5,7 @@ const SECRET = 'a-nonce-secret-of-at-least-32-characters';
 const SLOT_MS = NONCE_SLOT_SECONDS * 1000;
 
 describe('DpopNonces', () => {
-  it('accepts the current and the previous slot only', () => {
+  it('AD37: accepts the current and the previous slot only', () => {
     let time = 1_000 * SLOT_MS + 10;
     const nonces = new DpopNonces(SECRET, () => time);
     const first = nonces.current();
@@ -20,7 +20,7 @@ describe('DpopNonces', () => {
     expect(nonces.accepts(undefined)).toBe(false);
   });
 
-  it('replicas sharing the secret issue the same nonce; another secret does not match', () => {
+  it('AD38: replicas sharing the secret issue the same nonce; another secret does not match', () => {
     const time = 77 * SLOT_MS;
     const a = new DpopNonces(SECRET, () => time);
     const b = new DpopNonces(SECRET, () => time);

@@ -10,7 +10,7 @@ describe('normaliseHtu', () => {
     expect(normaliseHtu('https://api.example.com')).toBe('https://api.example.com/');
   });
 
-  it('refuses a query, a fragment, a relative URL and other schemes', () => {
+  it('AD36: refuses a query, a fragment, a relative URL and other schemes', () => {
     for (const raw of [
       'https://api.example.com/secure?x=1',
       'https://api.example.com/secure?',

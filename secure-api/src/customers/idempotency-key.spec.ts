@@ -11,7 +11,7 @@ describe('parseIdempotencyKey', () => {
     expect(parseIdempotencyKey('"a\\"b\\\\c"')).toBe('a"b\\c');
   });
 
-  it('refuses what is not 1 to 255 visible ASCII characters, with a 400 naming the header', () => {
+  it('DB22: refuses what is not 1 to 255 visible ASCII characters, with a 400 naming the header', () => {
     for (const bad of ['', '""', 'a b', '"a b"', 'é', 'x'.repeat(256), '"open', ['a', 'b']]) {
       let caught: unknown;
       try {
@@ -55,7 +55,7 @@ describe('keysExpiredBefore', () => {
 });
 
 describe('depthExceeds', () => {
-  it('measures nesting without recursion, arrays and objects alike', () => {
+  it('DB23: measures nesting without recursion, arrays and objects alike', () => {
     expect(depthExceeds({ a: 'x' }, 1)).toBe(false);
     expect(depthExceeds({ a: { b: 1 } }, 1)).toBe(true);
     expect(depthExceeds(JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 32)).toBe(true);
