@@ -54,8 +54,14 @@ export interface ApiToken {
   tokenType: ClientCredentialsModule.TokenType;
 }
 
+/**
+ * A call's outcome: an answer, the token rejected (401 `invalid_token`), or the token refused
+ * for a missing scope (403 `insufficient_scope`, RFC 6750 §3.1), with the error to report.
+ */
 export type ApiOutcome =
-  { kind: 'response'; response: ApiResponse } | { kind: 'token_rejected'; latencyMs: number };
+  | { kind: 'response'; response: ApiResponse }
+  | { kind: 'token_rejected'; latencyMs: number }
+  | { kind: 'scope_refused'; error: FunctionError };
 
 const CALL_CAP_MS = 4000;
 const MAX_ATTEMPTS = 2;
@@ -114,6 +120,10 @@ export class ApiClient {
         const { response } = result;
         if (response.status === 401 && isInvalidToken(response)) {
           return { kind: 'token_rejected', latencyMs };
+        }
+        if (response.status === 403 && isInsufficientScope(response)) {
+          const error = new FunctionError('API_FORBIDDEN', 'API answered 403 insufficient_scope');
+          return { kind: 'scope_refused', error };
         }
         const failure = upstreamFailure(response);
         if (!failure) {
@@ -255,6 +265,14 @@ function isInvalidToken(response: AxiosResponse<unknown>): boolean {
   const challenge: unknown = response.headers['www-authenticate'];
   if (typeof challenge === 'string' && /error="invalid_token"/.test(challenge)) return true;
   return apiErrorCode(response.data) === 'invalid_token';
+}
+
+/** A 403 `insufficient_scope` (RFC 6750 §3.1), in the body's error code or the challenge. */
+function isInsufficientScope(response: AxiosResponse<unknown>): boolean {
+  if (apiErrorCode(response.data) === 'insufficient_scope') return true;
+  const challenge: unknown = response.headers['www-authenticate'];
+  const text = Array.isArray(challenge) ? challenge.join(', ') : challenge;
+  return typeof text === 'string' && /error="insufficient_scope"/.test(text);
 }
 
 /** The error for statuses that are the API's or the link's trouble rather than an answer. */

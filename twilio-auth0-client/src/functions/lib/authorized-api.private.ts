@@ -125,17 +125,13 @@ export class AuthorizedApi {
     deadline: Deadline,
   ): Promise<Attempt> {
     const { accessToken, tokenType } = token;
-    try {
-      const outcome = await this.timed(timing, () =>
-        this.api.send(request, { accessToken, tokenType }, deadline),
-      );
-      if (outcome.kind === 'token_rejected') return { kind: 'token_rejected' };
-      this.log.set('apiStatus', outcome.response.status);
-      return outcome;
-    } catch (error) {
-      if (isScopeRefusal(error)) return { kind: 'scope_refused', error };
-      throw error;
-    }
+    const outcome = await this.timed(timing, () =>
+      this.api.send(request, { accessToken, tokenType }, deadline),
+    );
+    if (outcome.kind === 'token_rejected') return { kind: 'token_rejected' };
+    if (outcome.kind === 'scope_refused') return outcome;
+    this.log.set('apiStatus', outcome.response.status);
+    return outcome;
   }
 
   private track(token: AcquiredToken): void {
@@ -152,13 +148,4 @@ export class AuthorizedApi {
       this.log.timing(name, Date.now() - startedAt);
     }
   }
-}
-
-/** The API's 403 `insufficient_scope` (RFC 6750): the token is valid but lacks a scope. */
-function isScopeRefusal(error: unknown): error is ErrorsModule.FunctionError {
-  return (
-    error instanceof FunctionError &&
-    error.code === 'API_FORBIDDEN' &&
-    / insufficient_scope$/.test(error.message)
-  );
 }
