@@ -13,12 +13,10 @@ import type * as ClientCredentialsModule from './client-credentials-source.priva
 import type * as DeadlineModule from './deadline.private';
 import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
-import type * as TokenDiagnosisModule from './token-diagnosis.private';
 import type * as Loader from './loader.private';
 
 const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { FunctionError } = shared<typeof ErrorsModule>('lib/errors');
-const { decodeJwtPayload } = shared<typeof TokenDiagnosisModule>('lib/token-diagnosis');
 
 type Deadline = DeadlineModule.Deadline;
 type FunctionError = ErrorsModule.FunctionError;
@@ -83,25 +81,8 @@ export class ApiClient {
     private readonly dpopKey?: DpopKeyModule.DpopKey,
   ) {}
 
-  /**
-   * The scheme for a cached token record. A record without a token type (cached before token
-   * types were recorded) is taken as DPoP when the JWT names a key in `cnf.jkt`, Bearer otherwise.
-   */
-  static tokenOf(record: { accessToken: string; tokenType?: unknown }): ApiToken {
-    const { accessToken, tokenType } = record;
-    if (tokenType === 'DPoP' || tokenType === 'Bearer') return { accessToken, tokenType };
-    const cnf = decodeJwtPayload(accessToken)?.cnf;
-    const bound = typeof cnf === 'object' && cnf !== null && 'jkt' in cnf;
-    return { accessToken, tokenType: bound ? 'DPoP' : 'Bearer' };
-  }
-
   async send(request: ApiRequest, token: ApiToken, deadline: Deadline): Promise<ApiOutcome> {
     const startedAt = Date.now();
-    if (token.tokenType === 'DPoP' && !this.dpopKey) {
-      // A bound token is worthless without its key (DPOP_PRIVATE_KEY was removed): get another.
-      this.recordEvent('dpop_token_without_key');
-      return { kind: 'token_rejected', latencyMs: 0 };
-    }
     let nonceRequested = false;
     for (let attempt = 1; ; attempt += 1) {
       const result = await this.attempt(request, token, deadline);
@@ -189,9 +170,9 @@ export class ApiClient {
 
   /** The credentials of one request: a Bearer token, or a DPoP token with a new proof. */
   private authorization(method: string, url: string, token: ApiToken): Record<string, string> {
-    if (token.tokenType === 'Bearer' || !this.dpopKey) {
-      return { authorization: `Bearer ${token.accessToken}` };
-    }
+    if (token.tokenType === 'Bearer') return { authorization: `Bearer ${token.accessToken}` };
+    // The token cache never hands out a DPoP record without the key it is bound to.
+    if (!this.dpopKey) throw new FunctionError('INTERNAL_ERROR', 'DPoP token without a DPoP key');
     const nonce = apiNonces.get(new URL(url).origin);
     const proof = this.dpopKey.proof(method, url, {
       accessToken: token.accessToken,
