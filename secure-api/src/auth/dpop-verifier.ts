@@ -102,9 +102,12 @@ export class DpopVerifier {
   }
 
   private targetOf(request: ProofRequest): string | undefined {
-    const raw = `${request.encrypted ? 's' : ''}|${request.host ?? ''}|${request.url}`;
+    // Keyed on the path alone: htu has no query, and query values (phone numbers) must not
+    // fill the cache or sit in it.
+    const path = request.url.split('?', 1)[0] ?? '';
+    const raw = `${request.encrypted ? 's' : ''}|${request.host ?? ''}|${path}`;
     return memo(this.requestTargets, raw, () =>
-      requestTargetUri(this.options.publicOrigin, request.encrypted, request.host, request.url),
+      requestTargetUri(this.options.publicOrigin, request.encrypted, request.host, path),
     );
   }
 
