@@ -9,10 +9,10 @@
 // `invalid_token` is reported to the caller, which decides whether to get another token; other
 // statuses go back as they are, for the function to map to its own answer.
 import axios, { type AxiosResponse } from 'axios';
-import type * as ClientCredentialsModule from './client-credentials-source.private';
 import type * as DeadlineModule from './deadline.private';
 import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
+import type { TokenType } from './sync-token-store.private';
 import type * as Loader from './loader.private';
 
 const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
@@ -49,7 +49,7 @@ export interface ApiResponse {
 /** The token an API call is made with, and the scheme it is sent under. */
 export interface ApiToken {
   accessToken: string;
-  tokenType: ClientCredentialsModule.TokenType;
+  tokenType: TokenType;
 }
 
 /**

@@ -13,6 +13,7 @@ import type * as ConfigModule from './config.private';
 import type * as DeadlineModule from './deadline.private';
 import type * as DpopKeyModule from './dpop-key.private';
 import type * as ErrorsModule from './errors.private';
+import type { TokenType } from './sync-token-store.private';
 import type * as TokenDiagnosisModule from './token-diagnosis.private';
 import type * as Loader from './loader.private';
 
@@ -33,8 +34,6 @@ export interface ClientCredentials {
   /** When set, tokens are requested bound to this key (DPoP). */
   dpopKey?: DpopKeyModule.DpopKey | undefined;
 }
-
-export type TokenType = 'Bearer' | 'DPoP';
 
 export interface IssuedToken {
   accessToken: string;

@@ -7,6 +7,7 @@ import type * as ApiClientModule from './api-client.private';
 import type { ErrorCode } from './errors.private';
 import type { TokenClaims } from './token-diagnosis.private';
 import type { TokenSource } from './token-cache.private';
+import type { TokenType } from './sync-token-store.private';
 import type * as Loader from './loader.private';
 
 const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
@@ -24,7 +25,7 @@ export interface Diagnosis {
   token: {
     source: TokenSource;
     /** The scheme the token was sent under. */
-    type: 'Bearer' | 'DPoP';
+    type: TokenType;
     /** `cnf.jkt` of a bound token: the thumbprint of the key it is bound to. */
     jkt: string | null;
     waited: boolean;
