@@ -72,6 +72,7 @@ export class SqliteCustomersRepository extends CustomersRepository {
   private readonly claimKey;
   private readonly storedKey;
   private readonly deleteExpiredKeys;
+  private readonly selectOne;
 
   constructor(private readonly db: BetterSqlite3.Database) {
     super();
@@ -83,6 +84,7 @@ export class SqliteCustomersRepository extends CustomersRepository {
     this.claimKey = db.prepare<string[], { interaction_id: string }>(SQL.claimKey);
     this.storedKey = db.prepare<[string, string], StoredKey>(SQL.storedKey);
     this.deleteExpiredKeys = db.prepare<[string]>(SQL.deleteExpiredKeys);
+    this.selectOne = db.prepare('SELECT 1');
   }
 
   findByPhone(phone: string): Promise<Customer | undefined> {
@@ -117,7 +119,7 @@ export class SqliteCustomersRepository extends CustomersRepository {
 
   ping(): Promise<void> {
     return guarded(this.logger, () => {
-      this.db.prepare('SELECT 1').get();
+      this.selectOne.get();
     });
   }
 
