@@ -21,8 +21,7 @@ import type * as Loader from './lib/loader.private';
 
 const { shared } = module.require(Runtime.getFunctions()['lib/loader']!.path) as typeof Loader;
 const { AuthorizedApi } = shared<typeof ApiModule>('lib/authorized-api');
-const { boundKeyThumbprint, decodeClaims, tokenFingerprint } =
-  shared<typeof DiagnosisModule>('lib/token-diagnosis');
+const { describeToken, tokenFingerprint } = shared<typeof DiagnosisModule>('lib/token-diagnosis');
 const { defineFunction, acceptsHtml } = shared<typeof HandlerModule>('lib/function-handler');
 const { renderDiagnosisPage, renderErrorPage } = shared<typeof PageModule>('lib/diagnosis-page');
 
@@ -35,6 +34,7 @@ export const handler = defineFunction({
     try {
       const { response, token } = await api.call({ method: 'GET', path: '/secure' }, deadline);
       const ok = response.status >= 200 && response.status < 300;
+      const { claims, jkt } = describeToken(token.accessToken);
       const diagnosis: PageModule.Diagnosis = {
         ok,
         // Scrubbed before rendering: once HTML-escaped, an echoed token would no longer match.
@@ -46,12 +46,12 @@ export const handler = defineFunction({
         },
         token: {
           source: token.source,
-          type: response.dpop ? 'DPoP' : 'Bearer',
-          jkt: boundKeyThumbprint(token.accessToken),
+          type: token.tokenType,
+          jkt,
           waited: token.waited,
           expiresAt: new Date(token.expiresAt).toISOString(),
           fingerprint: tokenFingerprint(token.accessToken),
-          claims: decodeClaims(token.accessToken),
+          claims,
           claimsVerified: false,
         },
         timings: { ...log.timingsSnapshot(), totalMs: deadline.elapsedMs() },

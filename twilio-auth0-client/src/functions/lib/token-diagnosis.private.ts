@@ -30,17 +30,26 @@ export function decodeJwtPayload(accessToken: string): Record<string, unknown> |
   }
 }
 
-/** The `cnf.jkt` of a DPoP-bound JWT (the thumbprint of the key it is bound to), or null. */
-export function boundKeyThumbprint(accessToken: string): string | null {
-  const cnf = decodeJwtPayload(accessToken)?.cnf;
+/** A JWT's claims and, when it is DPoP-bound, its `cnf.jkt`: one decode, not verified. */
+export function describeToken(accessToken: string): { claims: TokenClaims; jkt: string | null } {
+  const record = decodeJwtPayload(accessToken);
+  return { claims: claimsOf(record), jkt: boundKeyOf(record) };
+}
+
+/** The payload claims of a JWT, decoded without verification; nulls when not a readable JWT. */
+export function decodeClaims(accessToken: string): TokenClaims {
+  return claimsOf(decodeJwtPayload(accessToken));
+}
+
+/** The `cnf.jkt` of a DPoP-bound JWT payload (the thumbprint of the key it is bound to), or null. */
+function boundKeyOf(record: Record<string, unknown> | null): string | null {
+  const cnf = record?.cnf;
   if (typeof cnf !== 'object' || cnf === null) return null;
   const jkt = (cnf as Record<string, unknown>).jkt;
   return typeof jkt === 'string' ? jkt.slice(0, 100) : null;
 }
 
-/** The payload claims of a JWT, decoded without verification; nulls when not a readable JWT. */
-export function decodeClaims(accessToken: string): TokenClaims {
-  const record = decodeJwtPayload(accessToken);
+function claimsOf(record: Record<string, unknown> | null): TokenClaims {
   if (record === null) return { iss: null, aud: null, azp: null, scope: null, sub: null };
   const text = (value: unknown) => (typeof value === 'string' ? value.slice(0, 300) : null);
   const aud = record.aud;
