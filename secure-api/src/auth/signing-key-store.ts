@@ -17,9 +17,10 @@
 // jwks-rsa 4's own cache memoises per kid and would fetch the whole set once per new kid;
 // keeping the whole set here gives one fetch for all kids and lets passport-jwt receive a
 // KeyObject instead of a PEM string it would re-parse on every request (10x slower).
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { JwksClient } from 'jwks-rsa';
 import { invalidToken, jwksUnavailable } from './auth-errors.js';
+import { jwkThumbprint } from './dpop-proof-key.js';
 import { createJwksFetcher } from './jwks-fetcher.js';
 
 export interface SigningKeyStoreOptions {
@@ -243,7 +244,9 @@ export class SigningKeyStore {
       this.options.onEvent?.({ type: 'fetch_failed', reason });
       throw jwksUnavailable(reason, this.options.failureBackoffMs / 1000);
     }
-    const thumbprints = new Map([...next].map(([kid, key]) => [kid, thumbprintOf(key)]));
+    const thumbprints = new Map(
+      [...next].map(([kid, key]) => [kid, jwkThumbprint(key.export({ format: 'jwk' }))]),
+    );
     const changed =
       thumbprints.size !== this.thumbprints.size ||
       [...thumbprints].some(([kid, thumbprint]) => this.thumbprints.get(kid) !== thumbprint);
@@ -273,12 +276,4 @@ export class SigningKeyStore {
     }
     return map;
   }
-}
-
-/** RFC 7638 SHA-256 thumbprint of an RSA public key (members e, kty, n in that order). */
-function thumbprintOf(key: KeyObject): string {
-  const { e, n } = key.export({ format: 'jwk' });
-  return createHash('sha256')
-    .update(JSON.stringify({ e, kty: 'RSA', n }))
-    .digest('base64url');
 }
