@@ -82,9 +82,8 @@ export class AuthorizedApi {
       config.auth0TokenUrl,
       config.auth0ClientId,
       config.auth0Audience,
-      // A rotated DPoP key starts a new warm entry: the old key's bound token is useless.
-      config.dpopKey?.thumbprint ?? 'no-dpop-key',
     ].join('|');
+    // Not part of the key: warm memory refuses a token bound to another key (a rotated one).
     const keyThumbprint = config.dpopKey?.thumbprint ?? null;
     const tokens = new TokenCache(cacheKey, store, source, keyThumbprint, recordEvent);
     const api = new ApiClient(config.apiBaseUrl, recordEvent, Math.random, config.dpopKey);
