@@ -3,34 +3,13 @@
 // so that the launcher's configuration is the whole configuration), validates the
 // configuration (exits 1 with one line, code config_invalid, naming the bad variable), starts
 // listening, logs {"msg":"listening","url":…}, and stops cleanly on SIGTERM/SIGINT.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { validateEnv } from './config/env.validation.js';
-import { SecureApiError } from './errors/secure-api.error.js';
+import { configOrFail, fail, loadEnv } from './process-entry.js';
 
-const ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
 
-function fail(message: string, code?: string): never {
-  const line = { level: 'fatal', time: Date.now(), ...(code ? { code } : {}), msg: message };
-  process.stderr.write(`${JSON.stringify(line)}\n`);
-  process.exit(1);
-}
-
 async function main(): Promise<void> {
-  // process.loadEnvFile never overrides variables already set: the environment wins.
-  if (process.env.SECURE_API_SKIP_ENV_FILE !== 'true' && existsSync(ENV_FILE)) {
-    process.loadEnvFile(ENV_FILE);
-  }
-  let config;
-  try {
-    config = validateEnv(process.env);
-  } catch (error) {
-    fail(
-      `invalid configuration: ${error instanceof SecureApiError ? error.message : 'unreadable environment'}`,
-      'config_invalid',
-    );
-  }
+  loadEnv();
+  const config = configOrFail(process.env);
 
   // Loaded only once the configuration is valid, so a bad one fails in a fraction of a second.
   const { createApp, urlOf } = await import('./app.factory.js');

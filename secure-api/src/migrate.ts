@@ -1,14 +1,10 @@
 // `npm run migrate -w secure-api`: applies the pending migrations to the configured database
 // (DATABASE_URL, else DATABASE_PATH) without starting the server, then exits. Reads
-// secure-api/.env like main.ts; logs JSON lines; exits 1 with one line on failure.
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// secure-api/.env like main.ts (SECURE_API_SKIP_ENV_FILE=true skips it); logs JSON lines;
+// exits 1 with one fatal line on failure (code config_invalid for a bad configuration).
 import { Logger, type LoggerService } from '@nestjs/common';
-import { validateEnv } from './config/env.validation.js';
 import { openRepository } from './database/open-repository.js';
-import { SecureApiError } from './errors/secure-api.error.js';
-
-const ENV_FILE = fileURLToPath(new URL('../.env', import.meta.url));
+import { configOrFail, fail, loadEnv } from './process-entry.js';
 
 /** One JSON line per entry, like the server's log. */
 const jsonLines: LoggerService = {
@@ -23,9 +19,9 @@ function write(level: string, message: unknown): void {
 }
 
 async function main(): Promise<void> {
-  if (existsSync(ENV_FILE)) process.loadEnvFile(ENV_FILE);
+  loadEnv();
   // DATABASE_* alone is enough here: the auth variables are not needed to migrate.
-  const config = validateEnv({
+  const config = configOrFail({
     AUTH0_ISSUER_URL: 'https://migrate.invalid/',
     AUTH0_AUDIENCE: 'migrate',
     ...process.env,
@@ -36,10 +32,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message =
-    error instanceof SecureApiError
-      ? `invalid configuration: ${error.message}`
-      : `migration failed: ${error instanceof Error ? error.message : 'unknown error'}`;
-  process.stderr.write(`${JSON.stringify({ level: 'fatal', time: Date.now(), msg: message })}\n`);
-  process.exit(1);
+  fail(`migration failed: ${error instanceof Error ? error.message : 'unknown error'}`);
 });
