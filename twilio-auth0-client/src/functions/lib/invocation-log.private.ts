@@ -11,7 +11,7 @@
 // redacted message.
 
 const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-const AUTH_HEADER_PATTERN = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const AUTH_HEADER_PATTERN = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9._~+/=-]+/gi;
 /** Secrets shorter than this are not searched for: they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
 
