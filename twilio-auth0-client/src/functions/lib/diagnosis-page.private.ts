@@ -63,7 +63,7 @@ const TIMING_LABELS: Record<string, string> = {
 const ERROR_HINTS: Partial<Record<ErrorCode, string>> = {
   CONFIG_INVALID: 'A variable in the function’s environment is missing or malformed.',
   TOKEN_REQUEST_REJECTED:
-    'Auth0 refused the client credentials: check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, and that the application is authorised for AUTH0_AUDIENCE.',
+    'Auth0 refused the client credentials: check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET (or, with Private Key JWT, AUTH0_CLIENT_ASSERTION_KEY, AUTH0_CLIENT_ASSERTION_KID and AUTH0_CLIENT_ASSERTION_ALG), and that the application is authorised for AUTH0_AUDIENCE.',
   TOKEN_RATE_LIMITED: 'Auth0 is rate-limiting token requests: wait and try again.',
   TOKEN_ENDPOINT_UNAVAILABLE: 'Auth0 could not be reached: check AUTH0_TOKEN_URL.',
   TOKEN_RESPONSE_INVALID:
