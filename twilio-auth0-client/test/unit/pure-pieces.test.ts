@@ -115,6 +115,11 @@ describe('redaction', () => {
     expect(clean).not.toMatch(/hunter22|eyJ|abc\.def|QUM6/);
     expect(clean).toContain('[redacted]');
   });
+  it('removes a token-sized DPoP credential, and leaves prose about DPoP alone', () => {
+    const opaque = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
+    expect(redact(`Authorization: DPoP ${opaque}`, [])).toBe('Authorization: DPoP [redacted]');
+    expect(redact('A DPoP proof is required', [])).toBe('A DPoP proof is required');
+  });
   it('writes one line per invocation, once', () => {
     const lines: string[] = [];
     const log = new InvocationLog('fn', (line) => lines.push(line));

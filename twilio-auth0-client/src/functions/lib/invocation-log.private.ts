@@ -11,7 +11,10 @@
 // redacted message.
 
 const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
-const AUTH_HEADER_PATTERN = /\b(Bearer|Basic|DPoP)\s+[A-Za-z0-9._~+/=-]+/gi;
+// A DPoP credential is only taken as one when it is token-sized: "DPoP proof" in a message is
+// prose, while an echoed `DPoP <token>` header is at least a few dozen characters.
+const AUTH_HEADER_PATTERN =
+  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+|\b(DPoP)\s+[A-Za-z0-9._~+/=-]{20,}/gi;
 /** Secrets shorter than this are not searched for: they would redact ordinary words. */
 const MIN_SECRET_LENGTH = 6;
 
@@ -33,7 +36,10 @@ export function removeSecrets(text: string, secrets: Iterable<string>): string {
 export function redact(text: string, secrets: Iterable<string>): string {
   return removeSecrets(text, secrets)
     .replace(JWT_PATTERN, '[redacted-jwt]')
-    .replace(AUTH_HEADER_PATTERN, '$1 [redacted]');
+    .replace(
+      AUTH_HEADER_PATTERN,
+      (_match, scheme?: string, dpop?: string) => `${scheme ?? dpop} [redacted]`,
+    );
 }
 
 /**
